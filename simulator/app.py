@@ -1,0 +1,38 @@
+"""The application factory: builds one Sandbox (settings, store, clock) and registers the surfaces."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from simulator.config import Settings
+from simulator.services.clock import Clock
+from simulator.services.context import Sandbox
+from simulator.storage.engine import make_engine
+from simulator.storage.store import Store
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    create_schema: bool = True,
+) -> Flask:
+    settings = settings or Settings.from_env()
+    if store is None:
+        store = Store(make_engine(settings.resolved_database_url))
+    if create_schema:
+        store.create_schema()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["sandbox"] = Sandbox(settings, store, clock)
+
+    from simulator.web import errors, gpd_api, pipeline, receipts_api, sandbox_api
+
+    pipeline.init_app(app)
+    errors.init_app(app)
+    for blueprint in (gpd_api.bp, receipts_api.bp, sandbox_api.bp):
+        app.register_blueprint(blueprint)
+    return app

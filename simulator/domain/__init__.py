@@ -1,0 +1,1 @@
+"""The pure pagoPA domain: codes, money, debt positions, errors. Standard library only."""

@@ -1,0 +1,119 @@
+"""The domain's error tree. Each error says what went wrong in pagoPA's own words; HTTP status
+codes, ProblemJson and page messages are chosen in one place, ``simulator.web.errors``.
+
+    DomainError
+     ├── InvalidInput             a request field is malformed (field + message)
+     │    └── InvalidCode          a NAV, IUV, RptId, QR payload or fiscal code is malformed
+     ├── TenantError              the X-Sandbox-Tenant value is not a valid tenant name
+     └── DebtPositionError        a GPD rule refused the operation (carries a GpdReason)
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """A field of a request is malformed; ``field`` names it in wire terms."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+class InvalidCode(InvalidInput):
+    """A pagoPA code (NAV, IUV, RptId, QR payload, fiscal code) is malformed."""
+
+
+class TenantError(DomainError):
+    """The tenant name is not valid."""
+
+
+class GpdReason(Enum):
+    """GPD's own error kinds: (title, detail template), worded as the GPD service words them."""
+
+    REQUEST_DATA_ERROR = ("Error in the debt position request data", "{detail}")
+    UNIQUE_VIOLATION = (
+        "The debt position violated constraints of uniqueness",
+        "Already exists a debt position for the Organization Fiscal Code {org} or one of its payment"
+        " options is not unique",
+    )
+    NOT_FOUND = (
+        "Not found the debt position",
+        "Not found a debt position for Organization Fiscal Code {org} and IUPD {iupd}",
+    )
+    PAYMENT_FOUND = (
+        "Existing related payment found",
+        "A payment transaction has already been carried out on the debt position with Organization"
+        " Fiscal Code {org} and IUPD {iupd}",
+    )
+    NOT_UPDATABLE = (
+        "Existing related payment found or not in updatable state",
+        "A payment transaction has already been carried out or, the debt position with Organization"
+        " Fiscal Code {org} and IUPD {iupd}, is not in updatable state",
+    )
+    NOT_PUBLISHABLE = (
+        "Existing related payment found or not in publishable state",
+        "A payment transaction has already been carried out or, the debt position with Organization"
+        " Fiscal Code {org} and IUPD {iupd}, is not in publishable state",
+    )
+    PUBLISH_VALIDITY_DATE_MISMATCH = (
+        "Publish request occurred after the validity date began",
+        "A publish request has been made after the validity date began for the debt position with"
+        " Organization Fiscal Code {org} and IUPD {iupd}",
+    )
+    PUBLISH_DUE_DATE_MISMATCH = (
+        "Publish request occurred after the due date of a payment options has expired",
+        "A publish request occurred after the due date of a payment options has expired for the debt"
+        " position with Organization Fiscal Code {org} and IUPD {iupd}",
+    )
+    NOT_INVALIDABLE = (
+        "Existing related payment found or not in invalidable state",
+        "A payment transaction has already been carried out or, the debt position with Organization"
+        " Fiscal Code {org} and IUPD {iupd}, is not in invalidable state",
+    )
+    OPTION_NOT_FOUND = (
+        "Not found the payment option",
+        "Not found a payment option for Organization Fiscal Code {org} and NAV {nav}",
+    )
+    OPTION_NOT_PAYABLE = (
+        "Not in payable state",
+        "The payment option with Organization Fiscal Code {org} and NAV {nav} is not in payable state",
+    )
+    OPTION_ALREADY_PAID = (
+        "Existing related payment found",
+        "A payment transaction has already been carried out for the Organization Fiscal Code {org} and"
+        " NAV {nav}",
+    )
+    RECEIPT_NOT_FOUND = (
+        "Not found the receipt",
+        "Not found a receipt for Organization Fiscal Code {org} and IUV {iuv}",
+    )
+
+    @property
+    def title(self) -> str:
+        return self.value[0]
+
+
+class DebtPositionError(DomainError):
+    """A GPD rule refused the operation."""
+
+    def __init__(self, reason: GpdReason, **params: str) -> None:
+        detail = reason.value[1].format_map(_Default(params))
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class _Default(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -1,0 +1,43 @@
+"""The Sandbox: the one object that holds what every use case needs (settings, store, clock,
+fake-data seed), and the per-request ``TenantScope`` that fixes the tenant and its "now"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from simulator.config import Settings
+from simulator.domain.errors import TenantError
+from simulator.services.clock import Clock, shifted, system_clock
+from simulator.storage.store import Store, Tx
+
+TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+DEFAULT_TENANT = "default"
+
+
+def check_tenant(name: str) -> str:
+    if not TENANT_NAME.match(name):
+        raise TenantError(
+            "a tenant name is 1 to 64 letters, digits, dots, dashes or underscores,"
+            " starting with a letter or digit"
+        )
+    return name
+
+
+class Sandbox:
+    def __init__(self, settings: Settings, store: Store, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock: Clock = clock or system_clock
+
+    def tenant_now(self, tx: Tx, tenant: str) -> datetime:
+        return shifted(self.clock(), tx.clock_offset(tenant))
+
+
+@dataclass(frozen=True, slots=True)
+class TenantScope:
+    """Who is asking (tenant) and when it is for them (now), fixed for one request."""
+
+    tenant: str
+    now: datetime

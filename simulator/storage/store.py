@@ -1,0 +1,386 @@
+"""The store: one transaction per use case, every query scoped to a tenant.
+
+Uniqueness (IUPD, IUV, NAV, receipts) is enforced by the database's constraints, so it holds
+across several worker processes; a violation surfaces as ``Duplicate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from simulator.domain.debt_position import DebtPosition, PositionStatus
+from simulator.storage import tables as t
+from simulator.storage.documents import from_document, to_document
+
+
+class Duplicate(Exception):
+    """A unique constraint refused the write."""
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    fiscal_code: str
+    company_name: str
+    segregation_code: int
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionQuery:
+    page: int = 0
+    limit: int = 10
+    due_date_from: date | None = None
+    due_date_to: date | None = None
+    payment_date_from: date | None = None
+    payment_date_to: date | None = None
+    status: PositionStatus | None = None
+    orderby: str = "INSERTED_DATE"
+    ordering: str = "DESC"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Any]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRow:
+    organization: str
+    iuv: str
+    receipt_id: str
+    debtor: str | None
+    payment_date: datetime
+    xml: str
+    document: dict[str, Any]
+
+
+_ORDER = {
+    "INSERTED_DATE": t.debt_positions.c.inserted_date,
+    "IUPD": t.debt_positions.c.iupd,
+    "STATUS": t.debt_positions.c.status,
+    "COMPANY_NAME": t.debt_positions.c.company_name,
+}
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_schema(self) -> None:
+        t.metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.engine.begin() as conn:
+            yield Tx(conn)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+
+class Tx:
+    """Queries and writes inside one database transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- tenants and their clocks -------------------------------------------------------
+    def clock_offset(self, tenant: str) -> float:
+        value = self.conn.execute(select(t.tenants.c.clock_offset).where(t.tenants.c.name == tenant)).scalar()
+        return float(value or 0.0)
+
+    def advance_clock(self, tenant: str, seconds: float) -> float:
+        current = self.conn.execute(
+            select(t.tenants.c.clock_offset).where(t.tenants.c.name == tenant)
+        ).scalar()
+        if current is None:
+            self.conn.execute(insert(t.tenants).values(name=tenant, clock_offset=seconds))
+            return seconds
+        new = float(current) + seconds
+        self.conn.execute(update(t.tenants).where(t.tenants.c.name == tenant).values(clock_offset=new))
+        return new
+
+    # --- organizations -------------------------------------------------------------------
+    def organization(self, tenant: str, fiscal_code: str) -> Organization | None:
+        row = self.conn.execute(
+            select(t.organizations).where(
+                t.organizations.c.tenant == tenant, t.organizations.c.fiscal_code == fiscal_code
+            )
+        ).first()
+        if row is None:
+            return None
+        return Organization(row.fiscal_code, row.company_name, row.segregation_code, dict(row.settings or {}))
+
+    def add_organization(self, tenant: str, org: Organization) -> None:
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    insert(t.organizations).values(
+                        tenant=tenant,
+                        fiscal_code=org.fiscal_code,
+                        company_name=org.company_name,
+                        segregation_code=org.segregation_code,
+                        iuv_sequence=0,
+                        settings=org.settings,
+                    )
+                )
+        except IntegrityError:
+            pass  # another worker created it first: same deterministic content
+
+    def next_iuv_sequence(self, tenant: str, fiscal_code: str) -> int:
+        cond = and_(t.organizations.c.tenant == tenant, t.organizations.c.fiscal_code == fiscal_code)
+        self.conn.execute(
+            update(t.organizations).where(cond).values(iuv_sequence=t.organizations.c.iuv_sequence + 1)
+        )
+        return int(self.conn.execute(select(t.organizations.c.iuv_sequence).where(cond)).scalar_one())
+
+    def iuv_or_nav_taken(self, tenant: str, organization: str, iuv: str, nav: str) -> bool:
+        o = t.payment_options.c
+        query = select(
+            exists().where(
+                o.tenant == tenant, o.organization == organization, or_(o.iuv == iuv, o.nav == nav)
+            )
+        )
+        return bool(self.conn.execute(query).scalar())
+
+    # --- debt positions ------------------------------------------------------------------
+    def insert_position(self, tenant: str, position: DebtPosition) -> None:
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(
+                    insert(t.debt_positions).values(tenant=tenant, **_position_columns(position))
+                )
+                position_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+                self._insert_options(tenant, position_id, position)
+        except IntegrityError as exc:
+            raise Duplicate(str(exc.orig)) from exc
+
+    def save_position(self, tenant: str, position: DebtPosition) -> None:
+        """Rewrite an existing position (same IUPD) and its option index."""
+        position_id = self._position_id(tenant, position.organization_fiscal_code, position.iupd)
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    update(t.debt_positions)
+                    .where(t.debt_positions.c.id == position_id)
+                    .values(**_position_columns(position))
+                )
+                self.conn.execute(
+                    delete(t.payment_options).where(t.payment_options.c.position_id == position_id)
+                )
+                self._insert_options(tenant, position_id, position)
+        except IntegrityError as exc:
+            raise Duplicate(str(exc.orig)) from exc
+
+    def _insert_options(self, tenant: str, position_id: int, position: DebtPosition) -> None:
+        rows = [
+            {
+                "position_id": position_id,
+                "tenant": tenant,
+                "organization": position.organization_fiscal_code,
+                "iuv": o.iuv,
+                "nav": o.nav,
+                "due_date": o.due_date,
+                "payment_date": o.payment.payment_date if o.payment else None,
+            }
+            for o in position.options
+        ]
+        if rows:
+            self.conn.execute(insert(t.payment_options), rows)
+
+    def _position_id(self, tenant: str, organization: str, iupd: str) -> int:
+        p = t.debt_positions.c
+        return int(
+            self.conn.execute(
+                select(p.id).where(p.tenant == tenant, p.organization == organization, p.iupd == iupd)
+            ).scalar_one()
+        )
+
+    def position(self, tenant: str, organization: str, iupd: str) -> DebtPosition | None:
+        p = t.debt_positions.c
+        doc = self.conn.execute(
+            select(p.document).where(p.tenant == tenant, p.organization == organization, p.iupd == iupd)
+        ).scalar()
+        return None if doc is None else from_document(DebtPosition, doc)
+
+    def position_by_nav(self, tenant: str, organization: str, nav: str) -> DebtPosition | None:
+        o = t.payment_options.c
+        doc = self.conn.execute(
+            select(t.debt_positions.c.document)
+            .join(t.payment_options, o.position_id == t.debt_positions.c.id)
+            .where(o.tenant == tenant, o.organization == organization, o.nav == nav)
+        ).scalar()
+        return None if doc is None else from_document(DebtPosition, doc)
+
+    def delete_position(self, tenant: str, organization: str, iupd: str) -> None:
+        position_id = self._position_id(tenant, organization, iupd)
+        self.conn.execute(delete(t.payment_options).where(t.payment_options.c.position_id == position_id))
+        self.conn.execute(delete(t.debt_positions).where(t.debt_positions.c.id == position_id))
+
+    def positions_to_settle(self, tenant: str, organization: str, now: datetime) -> list[DebtPosition]:
+        """Positions whose status may have moved with time (the domain decides for each)."""
+        p = t.debt_positions.c
+        docs = self.conn.execute(
+            select(p.document).where(
+                p.tenant == tenant,
+                p.organization == organization,
+                or_(
+                    and_(p.status == PositionStatus.PUBLISHED.value, p.validity_date <= now),
+                    and_(
+                        p.status == PositionStatus.VALID.value,
+                        p.switch_to_expired.is_(True),
+                        p.last_due_date < now,
+                    ),
+                ),
+            )
+        ).scalars()
+        return [from_document(DebtPosition, d) for d in docs]
+
+    def list_positions(self, tenant: str, organization: str, q: PositionQuery) -> Page:
+        p, o = t.debt_positions.c, t.payment_options.c
+        conds: list[Any] = [p.tenant == tenant, p.organization == organization]
+        if q.status is not None:
+            conds.append(p.status == q.status.value)
+        option_conds: list[Any] = []
+        if q.due_date_from is not None:
+            option_conds.append(o.due_date >= _day_start(q.due_date_from))
+        if q.due_date_to is not None:
+            option_conds.append(o.due_date < _day_start(q.due_date_to) + timedelta(days=1))
+        if q.payment_date_from is not None:
+            option_conds.append(o.payment_date >= _day_start(q.payment_date_from))
+        if q.payment_date_to is not None:
+            option_conds.append(o.payment_date < _day_start(q.payment_date_to) + timedelta(days=1))
+        if option_conds:
+            conds.append(exists().where(o.position_id == p.id, *option_conds))
+        total = int(
+            self.conn.execute(select(func.count()).select_from(t.debt_positions).where(*conds)).scalar_one()
+        )
+        column = _ORDER[q.orderby]
+        order = [column.asc(), p.id.asc()] if q.ordering == "ASC" else [column.desc(), p.id.desc()]
+        docs = self.conn.execute(
+            select(p.document).where(*conds).order_by(*order).limit(q.limit).offset(q.page * q.limit)
+        ).scalars()
+        return Page([from_document(DebtPosition, d) for d in docs], total)
+
+    # --- receipts ------------------------------------------------------------------------
+    def insert_receipt(self, tenant: str, row: ReceiptRow) -> None:
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    insert(t.receipts).values(
+                        tenant=tenant,
+                        organization=row.organization,
+                        iuv=row.iuv,
+                        receipt_id=row.receipt_id,
+                        debtor=row.debtor,
+                        payment_date=row.payment_date,
+                        xml=row.xml,
+                        document=row.document,
+                    )
+                )
+        except IntegrityError as exc:
+            raise Duplicate(str(exc.orig)) from exc
+
+    def receipt(self, tenant: str, organization: str, iuv: str) -> ReceiptRow | None:
+        r = t.receipts.c
+        row = self.conn.execute(
+            select(t.receipts).where(r.tenant == tenant, r.organization == organization, r.iuv == iuv)
+        ).first()
+        return None if row is None else _receipt_row(row)
+
+    def list_receipts(
+        self,
+        tenant: str,
+        organization: str,
+        *,
+        page: int,
+        size: int,
+        debtor: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        debtor_or_iuv: str | None = None,
+    ) -> Page:
+        r = t.receipts.c
+        conds: list[Any] = [r.tenant == tenant, r.organization == organization]
+        if debtor:
+            conds.append(r.debtor == debtor)
+        if date_from is not None:
+            conds.append(r.payment_date >= date_from)
+        if date_to is not None:
+            conds.append(r.payment_date <= date_to)
+        if debtor_or_iuv:
+            conds.append(
+                or_(
+                    r.debtor.startswith(debtor_or_iuv, autoescape=True),
+                    r.iuv.startswith(debtor_or_iuv, autoescape=True),
+                )
+            )
+        total = int(
+            self.conn.execute(select(func.count()).select_from(t.receipts).where(*conds)).scalar_one()
+        )
+        rows = self.conn.execute(
+            select(t.receipts)
+            .where(*conds)
+            .order_by(r.payment_date.desc(), r.id.desc())
+            .limit(size)
+            .offset(page * size)
+        ).all()
+        return Page([_receipt_row(x) for x in rows], total)
+
+    # --- whole tenant --------------------------------------------------------------------
+    def reset_tenant(self, tenant: str) -> None:
+        for table in (t.receipts, t.payment_options, t.debt_positions, t.organizations):
+            self.conn.execute(delete(table).where(table.c.tenant == tenant))
+        self.conn.execute(delete(t.tenants).where(t.tenants.c.name == tenant))
+
+
+def _position_columns(position: DebtPosition) -> dict[str, Any]:
+    assert position.inserted_date is not None, "a stored position has an inserted date"
+    return {
+        "organization": position.organization_fiscal_code,
+        "iupd": position.iupd,
+        "status": position.status.value,
+        "company_name": position.company_name,
+        "inserted_date": position.inserted_date,
+        "validity_date": position.validity_date,
+        "last_due_date": position.last_due_date,
+        "switch_to_expired": position.switch_to_expired,
+        "document": to_document(position),
+    }
+
+
+def _day_start(day: date) -> datetime:
+    from datetime import UTC
+
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _receipt_row(row: Any) -> ReceiptRow:
+    return ReceiptRow(
+        row.organization,
+        row.iuv,
+        row.receipt_id,
+        row.debtor,
+        _aware(row.payment_date),
+        row.xml,
+        dict(row.document),
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+__all__: Sequence[str] = ("Duplicate", "Organization", "Page", "PositionQuery", "ReceiptRow", "Store", "Tx")

@@ -1,0 +1,91 @@
+"""The schema. Every row carries its tenant: two tenants never share a row."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("clock_offset", Float, nullable=False, default=0.0),
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("fiscal_code", String(11), primary_key=True),
+    Column("company_name", String(140), nullable=False),
+    Column("segregation_code", Integer, nullable=False),
+    Column("iuv_sequence", BigInteger, nullable=False, default=0),
+    Column("settings", JSON, nullable=False, default=dict),
+)
+
+debt_positions = Table(
+    "debt_positions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("organization", String(11), nullable=False),
+    Column("iupd", String(256), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("company_name", String(140), nullable=False),
+    Column("inserted_date", DateTime(timezone=True), nullable=False),
+    Column("validity_date", DateTime(timezone=True)),
+    Column("last_due_date", DateTime(timezone=True)),
+    Column("switch_to_expired", Boolean, nullable=False),
+    Column("document", JSON, nullable=False),
+    UniqueConstraint("tenant", "organization", "iupd", name="uq_position_iupd"),
+)
+Index("ix_positions_settle", debt_positions.c.tenant, debt_positions.c.organization, debt_positions.c.status)
+
+payment_options = Table(
+    "payment_options",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("position_id", Integer, ForeignKey("debt_positions.id", ondelete="CASCADE"), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("organization", String(11), nullable=False),
+    Column("iuv", String(35), nullable=False),
+    Column("nav", String(35), nullable=False),
+    Column("due_date", DateTime(timezone=True), nullable=False),
+    Column("payment_date", DateTime(timezone=True)),
+    UniqueConstraint("tenant", "organization", "iuv", name="uq_option_iuv"),
+    UniqueConstraint("tenant", "organization", "nav", name="uq_option_nav"),
+)
+Index("ix_options_position", payment_options.c.position_id)
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("organization", String(11), nullable=False),
+    Column("iuv", String(35), nullable=False),
+    Column("receipt_id", String(64), nullable=False),
+    Column("debtor", String(64)),
+    Column("service", String(64)),
+    Column("payment_date", DateTime(timezone=True), nullable=False),
+    Column("xml", Text, nullable=False),
+    Column("document", JSON, nullable=False),
+    UniqueConstraint("tenant", "organization", "iuv", name="uq_receipt_iuv"),
+)
+Index("ix_receipts_org_date", receipts.c.tenant, receipts.c.organization, receipts.c.payment_date)

@@ -1,0 +1,1 @@
+"""HTTP surfaces: one blueprint per surface; errors mapped to responses in ``errors``."""

@@ -1,0 +1,146 @@
+"""GPD v1 (the PT's debt-position API) under ``/gpd/debt-positions-service/v1``: parse, one
+service call, serialize."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from simulator.domain.codes import parse_fiscal_code
+from simulator.domain.debt_position import PositionStatus
+from simulator.domain.errors import InvalidInput
+from simulator.services.gpd import GpdService
+from simulator.storage.store import PositionQuery
+from simulator.web import gpd_wire
+from simulator.web.pipeline import require_subscription_key, sandbox, tenant
+from simulator.web.wire import parse_date, query_int
+
+bp = Blueprint("gpd_api", __name__, url_prefix="/gpd/debt-positions-service/v1")
+ORG = "/organizations/<org>"
+MAX_LIMIT = 50
+
+
+@bp.before_request
+def _gateway() -> None:
+    require_subscription_key()
+
+
+def _service() -> GpdService:
+    return GpdService(sandbox())
+
+
+def _org(org: str) -> str:
+    return parse_fiscal_code(org, "organizationfiscalcode")
+
+
+def _to_publish() -> bool:
+    value = request.args.get("toPublish", "false")
+    if value not in ("true", "false"):
+        raise InvalidInput("toPublish", "must be true or false")
+    return value == "true"
+
+
+def _json_body() -> object:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidInput("body", "must be a JSON object (Content-Type: application/json)")
+    return body
+
+
+@bp.get(f"{ORG}/debtpositions")
+def list_positions(org: str) -> Response:
+    org = _org(org)
+    query = _list_query()
+    page = _service().list(tenant(), org, query)
+    total_pages = -(-page.total // query.limit) if page.total else 0
+    return jsonify(
+        {
+            "payment_position_list": [gpd_wire.position_response(p) for p in page.items],
+            "page_info": {
+                "page": query.page,
+                "limit": query.limit,
+                "items_found": len(page.items),
+                "total_pages": total_pages,
+            },
+        }
+    )
+
+
+def _list_query() -> PositionQuery:
+    args = request.args
+    limit = query_int("limit", 10, 1, MAX_LIMIT)
+    page = query_int("page", 0, 0, 10**6)
+    dates = {
+        key: parse_date(args[key], key) if args.get(key) else None
+        for key in ("due_date_from", "due_date_to", "payment_date_from", "payment_date_to")
+    }
+    status = args.get("status")
+    if status is not None and status not in PositionStatus.__members__:
+        raise InvalidInput("status", "must be one of " + ", ".join(PositionStatus.__members__))
+    orderby = args.get("orderby", "INSERTED_DATE")
+    if orderby not in ("INSERTED_DATE", "IUPD", "STATUS", "COMPANY_NAME"):
+        raise InvalidInput("orderby", "must be one of INSERTED_DATE, IUPD, STATUS, COMPANY_NAME")
+    ordering = args.get("ordering", "DESC")
+    if ordering not in ("ASC", "DESC"):
+        raise InvalidInput("ordering", "must be ASC or DESC")
+    for low, high in (("due_date_from", "due_date_to"), ("payment_date_from", "payment_date_to")):
+        lo, hi = dates[low], dates[high]
+        if lo is not None and hi is not None and hi < lo:
+            raise InvalidInput(high, f"must not be before {low}")
+    return PositionQuery(
+        page=page,
+        limit=limit,
+        status=PositionStatus(status) if status else None,
+        orderby=orderby,
+        ordering=ordering,
+        **dates,
+    )
+
+
+@bp.post(f"{ORG}/debtpositions")
+def create_position(org: str) -> tuple[Response, int]:
+    org = _org(org)
+    to_publish = _to_publish()
+    position = gpd_wire.parse_position(_json_body(), org)
+    created = _service().create(tenant(), position, to_publish)
+    return jsonify(gpd_wire.position_model(created)), 201
+
+
+@bp.get(f"{ORG}/debtpositions/<iupd>")
+def get_position(org: str, iupd: str) -> Response:
+    return jsonify(gpd_wire.position_response(_service().get(tenant(), _org(org), iupd)))
+
+
+@bp.put(f"{ORG}/debtpositions/<iupd>")
+def update_position(org: str, iupd: str) -> Response:
+    org = _org(org)
+    to_publish = _to_publish()
+    position = gpd_wire.parse_position(_json_body(), org)
+    if position.iupd != iupd:
+        raise InvalidInput("iupd", "must equal the IUPD of the path")
+    return jsonify(gpd_wire.position_model(_service().update(tenant(), org, iupd, position, to_publish)))
+
+
+@bp.delete(f"{ORG}/debtpositions/<iupd>")
+def delete_position(org: str, iupd: str) -> Response:
+    _service().delete(tenant(), _org(org), iupd)
+    return jsonify("OK")
+
+
+@bp.post(f"{ORG}/debtpositions/<iupd>/publish")
+def publish_position(org: str, iupd: str) -> Response:
+    return jsonify(gpd_wire.position_model(_service().publish(tenant(), _org(org), iupd)))
+
+
+@bp.post(f"{ORG}/debtpositions/<iupd>/invalidate")
+def invalidate_position(org: str, iupd: str) -> Response:
+    return jsonify(gpd_wire.position_model(_service().invalidate(tenant(), _org(org), iupd)))
+
+
+@bp.post(f"{ORG}/paymentoptions/paids/<nav>")
+def pay_option(org: str, nav: str) -> Response:
+    org = _org(org)
+    body = _json_body() if request.content_length else None
+    paid = _service().mark_paid(tenant(), org, nav, gpd_wire.parse_payment(body))
+    option = paid.option_by_nav(nav)
+    assert option is not None
+    return jsonify(gpd_wire.option_response(paid, option))

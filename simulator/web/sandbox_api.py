@@ -1,0 +1,70 @@
+"""The sandbox's own API under ``/_sandbox/v1``: health, the tenant clock, fresh notice numbers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from simulator import __version__
+from simulator.domain.codes import parse_fiscal_code
+from simulator.domain.errors import InvalidInput
+from simulator.services.notices import fresh_notice
+from simulator.web.pipeline import sandbox, tenant
+from simulator.web.wire import Fields, format_datetime
+
+bp = Blueprint("sandbox_api", __name__, url_prefix="/_sandbox/v1")
+
+MAX_ADVANCE_SECONDS = 100 * 365 * 24 * 3600
+
+
+@bp.get("/health")
+def health() -> Response:
+    sandbox().store.ping()
+    return jsonify({"status": "ok", "version": __version__})
+
+
+def _clock_body() -> Response:
+    sb = sandbox()
+    with sb.store.transaction() as tx:
+        offset = tx.clock_offset(tenant())
+        now = sb.tenant_now(tx, tenant())
+    return jsonify({"tenant": tenant(), "now": format_datetime(now), "offsetSeconds": offset})
+
+
+@bp.get("/clock")
+def get_clock() -> Response:
+    return _clock_body()
+
+
+@bp.post("/clock/advance")
+def advance_clock() -> Response:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidInput("body", 'must be a JSON object like {"seconds": 60}')
+    f = Fields(body)
+    seconds = f.req_integer("seconds", minimum=0)
+    if seconds > MAX_ADVANCE_SECONDS:
+        raise InvalidInput("seconds", f"must be at most {MAX_ADVANCE_SECONDS} (100 years)")
+    with sandbox().store.transaction() as tx:
+        tx.advance_clock(tenant(), seconds)
+    return _clock_body()
+
+
+@bp.get("/organizations/<fiscal_code>/iuv")
+def new_iuv(fiscal_code: str) -> Response:
+    notice = fresh_notice(sandbox(), tenant(), parse_fiscal_code(fiscal_code))
+    return jsonify(
+        {
+            "organizationFiscalCode": notice.fiscal_code,
+            "segregationCode": notice.segregation_code,
+            "iuv": notice.iuv,
+            "nav": notice.nav.value,
+            "rptId": notice.fiscal_code + notice.nav.value,
+        }
+    )
+
+
+@bp.post("/reset")
+def reset() -> tuple[str, int]:
+    with sandbox().store.transaction() as tx:
+        tx.reset_tenant(tenant())
+    return "", 204
