@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from simulator.domain.errors import InvalidCode
 
-_DIGITS_18 = re.compile(r"^\d{18}$")
-_DIGITS_11 = re.compile(r"^\d{11}$")
+_DIGITS_18 = re.compile(r"^[0-9]{18}\Z")
+_DIGITS_11 = re.compile(r"^[0-9]{11}\Z")
 QR_PREFIX = "PAGOPA|002|"
 
 
@@ -145,7 +145,7 @@ class RptId:
 
 def parse_rpt_id(text: str) -> RptId:
     value = str(text).strip()
-    if not re.fullmatch(r"\d{29}", value):
+    if not re.fullmatch(r"[0-9]{29}", value):
         raise InvalidCode("rptId", "an RptId is 29 digits: EC fiscal code (11) and notice number (18)")
     return RptId(parse_fiscal_code(value[:11]), parse_nav(value[11:]))
 
@@ -170,6 +170,6 @@ def parse_qr(text: str) -> QrPayload:
         )
     nav = parse_nav(parts[2])
     fiscal_code = parse_fiscal_code(parts[3])
-    if not re.fullmatch(r"\d{1,11}", parts[4]) or int(parts[4]) < 1:
+    if not re.fullmatch(r"[0-9]{1,11}", parts[4]) or int(parts[4]) < 1:
         raise InvalidCode("qrCode", "the amount of a QR code is a positive number of euro cents")
     return QrPayload(nav, fiscal_code, int(parts[4]))

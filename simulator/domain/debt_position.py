@@ -345,6 +345,25 @@ def pay_option(position: DebtPosition, nav: str, payment: Payment) -> DebtPositi
     )
 
 
+def report(position: DebtPosition, now: datetime) -> DebtPosition:
+    """The money reached the EC (rendicontazione): a PAID position turns REPORTED."""
+    if position.status is not PositionStatus.PAID:
+        raise DebtPositionError(
+            GpdReason.NOT_UPDATABLE, org=position.organization_fiscal_code, iupd=position.iupd
+        )
+    options = tuple(
+        replace(
+            o,
+            status=OptionStatus.PO_REPORTED,
+            transfers=tuple(replace(t, status=TransferStatus.T_REPORTED) for t in o.transfers),
+        )
+        if o.status is OptionStatus.PO_PAID
+        else o
+        for o in position.options
+    )
+    return replace(position, options=options, status=PositionStatus.REPORTED, last_updated_date=now)
+
+
 class PayerView(Enum):
     """What the node answers a payer (verify/activate) for a notice, by position status (ref. §5)."""
 

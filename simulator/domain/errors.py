@@ -98,6 +98,10 @@ class GpdReason(Enum):
         "Not found the receipt",
         "Not found a receipt for Organization Fiscal Code {org} and IUV {iuv}",
     )
+    RECEIPT_DUPLICATED = (  # the node's PAA_RECEIPT_DUPLICATA: one receipt per IUV
+        "The receipt violated constraints of uniqueness",
+        "A receipt already exists for Organization Fiscal Code {org} and IUV {iuv} (PAA_RECEIPT_DUPLICATA)",
+    )
 
     @property
     def title(self) -> str:

@@ -3,6 +3,7 @@ fake name that depends only on the fiscal code, so every worker invents the same
 
 from __future__ import annotations
 
+from simulator.services.fakes import seeded_faker
 from simulator.storage.store import Organization, Tx
 
 SEGREGATION_CODES = 50  # pagoPA assigns 00..49 per EC
@@ -13,11 +14,7 @@ def segregation_code_for(fiscal_code: str) -> int:
 
 
 def invent_company_name(fiscal_code: str, seed: int) -> str:
-    from faker import Faker  # imported on first use: Faker is slow to import and rarely needed
-
-    fake = Faker("it_IT")
-    fake.seed_instance(seed + int(fiscal_code))
-    return f"Comune di {fake.city()}"
+    return f"Comune di {seeded_faker(seed + int(fiscal_code)).city()}"
 
 
 def ensure(tx: Tx, tenant: str, fiscal_code: str, seed: int, company_name: str | None = None) -> Organization:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, update
@@ -255,11 +255,11 @@ class Tx:
         if q.due_date_from is not None:
             option_conds.append(o.due_date >= _day_start(q.due_date_from))
         if q.due_date_to is not None:
-            option_conds.append(o.due_date < _day_start(q.due_date_to) + timedelta(days=1))
+            option_conds.append(o.due_date <= _day_end(q.due_date_to))
         if q.payment_date_from is not None:
             option_conds.append(o.payment_date >= _day_start(q.payment_date_from))
         if q.payment_date_to is not None:
-            option_conds.append(o.payment_date < _day_start(q.payment_date_to) + timedelta(days=1))
+            option_conds.append(o.payment_date <= _day_end(q.payment_date_to))
         if option_conds:
             conds.append(exists().where(o.position_id == p.id, *option_conds))
         total = int(
@@ -363,6 +363,13 @@ def _day_start(day: date) -> datetime:
     from datetime import UTC
 
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _day_end(day: date) -> datetime:
+    """The last instant of a day (not the next day's start, which overflows on 9999-12-31)."""
+    from datetime import UTC
+
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 def _receipt_row(row: Any) -> ReceiptRow:

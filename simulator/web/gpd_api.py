@@ -12,7 +12,7 @@ from simulator.services.gpd import GpdService
 from simulator.storage.store import PositionQuery
 from simulator.web import gpd_wire
 from simulator.web.pipeline import require_subscription_key, sandbox, tenant
-from simulator.web.wire import parse_date, query_int
+from simulator.web.wire import check_text, parse_date, query_int
 
 bp = Blueprint("gpd_api", __name__, url_prefix="/gpd/debt-positions-service/v1")
 ORG = "/organizations/<org>"
@@ -32,6 +32,10 @@ def _org(org: str) -> str:
     return parse_fiscal_code(org, "organizationfiscalcode")
 
 
+def _iupd(iupd: str) -> str:
+    return check_text(iupd, "iupd")
+
+
 def _to_publish() -> bool:
     value = request.args.get("toPublish", "false")
     if value not in ("true", "false"):
@@ -40,7 +44,10 @@ def _to_publish() -> bool:
 
 
 def _json_body() -> object:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # json's decoder recurses per nesting level; 1 MiB of "[" exhausts it
+        raise InvalidInput("body", "is nested too deeply") from None
     if body is None:
         raise InvalidInput("body", "must be a JSON object (Content-Type: application/json)")
     return body
@@ -107,12 +114,12 @@ def create_position(org: str) -> tuple[Response, int]:
 
 @bp.get(f"{ORG}/debtpositions/<iupd>")
 def get_position(org: str, iupd: str) -> Response:
-    return jsonify(gpd_wire.position_response(_service().get(tenant(), _org(org), iupd)))
+    return jsonify(gpd_wire.position_response(_service().get(tenant(), _org(org), _iupd(iupd))))
 
 
 @bp.put(f"{ORG}/debtpositions/<iupd>")
 def update_position(org: str, iupd: str) -> Response:
-    org = _org(org)
+    org, iupd = _org(org), _iupd(iupd)
     to_publish = _to_publish()
     position = gpd_wire.parse_position(_json_body(), org)
     if position.iupd != iupd:
@@ -122,23 +129,23 @@ def update_position(org: str, iupd: str) -> Response:
 
 @bp.delete(f"{ORG}/debtpositions/<iupd>")
 def delete_position(org: str, iupd: str) -> Response:
-    _service().delete(tenant(), _org(org), iupd)
+    _service().delete(tenant(), _org(org), _iupd(iupd))
     return jsonify("OK")
 
 
 @bp.post(f"{ORG}/debtpositions/<iupd>/publish")
 def publish_position(org: str, iupd: str) -> Response:
-    return jsonify(gpd_wire.position_model(_service().publish(tenant(), _org(org), iupd)))
+    return jsonify(gpd_wire.position_model(_service().publish(tenant(), _org(org), _iupd(iupd))))
 
 
 @bp.post(f"{ORG}/debtpositions/<iupd>/invalidate")
 def invalidate_position(org: str, iupd: str) -> Response:
-    return jsonify(gpd_wire.position_model(_service().invalidate(tenant(), _org(org), iupd)))
+    return jsonify(gpd_wire.position_model(_service().invalidate(tenant(), _org(org), _iupd(iupd))))
 
 
 @bp.post(f"{ORG}/paymentoptions/paids/<nav>")
 def pay_option(org: str, nav: str) -> Response:
-    org = _org(org)
+    org, nav = _org(org), check_text(nav, "nav")
     body = _json_body() if request.content_length else None
     paid = _service().mark_paid(tenant(), org, nav, gpd_wire.parse_payment(body))
     option = paid.option_by_nav(nav)

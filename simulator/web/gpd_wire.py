@@ -60,9 +60,12 @@ def parse_position(body: Any, organization: str) -> DebtPosition:
 
 def _option(f: Fields) -> PaymentOption:
     iuv = f.req_text("iuv", min_len=1, max_len=35)
+    nav = f.text("nav", min_len=1, max_len=35) or nav_from_iuv(iuv)
+    if len(nav) > 35:  # the default "3" + iuv of a 35-character IUV would not fit the NAV's 35
+        raise InvalidInput(f.where("iuv"), 'must be at most 34 characters when nav is absent (nav = "3" + iuv)')
     return PaymentOption(
         iuv=iuv,
-        nav=f.text("nav", min_len=1, max_len=35) or nav_from_iuv(iuv),
+        nav=nav,
         amount=f.req_integer("amount", minimum=1),
         description=f.req_text("description", max_len=TEXT_140),
         is_partial_payment=f.boolean("isPartialPayment", required=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from simulator.domain.codes import parse_fiscal_code
-from simulator.domain.errors import DebtPositionError, GpdReason
+from simulator.services import receipts
 from simulator.web.pipeline import require_subscription_key, sandbox, tenant
 from simulator.web.wire import parse_datetime, query_int
 
@@ -20,29 +20,22 @@ def _gateway() -> None:
 @bp.get("/payments/<org>/receipts")
 def list_receipts(org: str) -> Response:
     org = parse_fiscal_code(org, "organizationfiscalcode")
-    page = query_int("pageNum", 0, 0, 10**6)
-    size = query_int("pageSize", 20, 1, 100)
     args = request.args
-    date_from = parse_datetime(args["from"], "from") if args.get("from") else None
-    date_to = parse_datetime(args["to"], "to") if args.get("to") else None
-    with sandbox().store.transaction() as tx:
-        found = tx.list_receipts(
-            tenant(),
-            org,
-            page=page,
-            size=size,
-            debtor=args.get("debtor"),
-            date_from=date_from,
-            date_to=date_to,
-            debtor_or_iuv=args.get("debtorOrIuv"),
-        )
-    total_pages = -(-found.total // size) if found.total else 0
+    query = receipts.ReceiptQuery(
+        page=query_int("pageNum", 0, 0, 10**6),
+        size=query_int("pageSize", 20, 1, 100),
+        debtor=args.get("debtor") or None,
+        date_from=parse_datetime(args["from"], "from") if args.get("from") else None,
+        date_to=parse_datetime(args["to"], "to") if args.get("to") else None,
+        debtor_or_iuv=args.get("debtorOrIuv") or None,
+    )
+    found = receipts.find_receipts(sandbox(), tenant(), org, query)
     return jsonify(
         {
-            "currentPageNumber": page,
+            "currentPageNumber": found.page,
             "length": len(found.items),
-            "totalPages": total_pages,
-            "results": [r.document for r in found.items],
+            "totalPages": found.total_pages,
+            "results": found.items,
         }
     )
 
@@ -50,8 +43,4 @@ def list_receipts(org: str) -> Response:
 @bp.get("/payments/<org>/receipts/<iuv>")
 def get_receipt(org: str, iuv: str) -> Response:
     org = parse_fiscal_code(org, "organizationfiscalcode")
-    with sandbox().store.transaction() as tx:
-        row = tx.receipt(tenant(), org, iuv)
-    if row is None:
-        raise DebtPositionError(GpdReason.RECEIPT_NOT_FOUND, org=org, iuv=iuv)
-    return Response(row.xml, mimetype="application/xml")
+    return Response(receipts.receipt_xml(sandbox(), tenant(), org, iuv), mimetype="application/xml")

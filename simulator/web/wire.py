@@ -15,6 +15,9 @@ from simulator.domain.errors import InvalidInput
 
 E = TypeVar("E", bound=Enum)
 _INT = re.compile(r"^-?\d{1,18}$")
+# NUL cannot be stored in a PostgreSQL text column and a lone surrogate cannot be encoded as UTF-8:
+# refused at the edge, or they would surface as a 500 from the database driver.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Fields:
@@ -49,7 +52,7 @@ class Fields:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InvalidInput(self.where(key), "must be a string")
-        text = value if isinstance(value, str) else str(value)
+        text = check_text(value if isinstance(value, str) else str(value), self.where(key))
         if max_len is not None and len(text) > max_len:
             raise InvalidInput(self.where(key), f"must be at most {max_len} characters")
         if len(text) < min_len:
@@ -137,15 +140,23 @@ class Fields:
         return [Fields(item, f"{self.where(key)}[{i}]") for i, item in enumerate(self.items(key, **kwargs))]
 
 
+def check_text(text: str, where: str) -> str:
+    """A string that every store can hold (no NUL, no unpaired surrogate)."""
+    if _UNSTORABLE.search(text):
+        raise InvalidInput(where, "must not contain NUL or unpaired surrogate characters")
+    return text
+
+
 def parse_datetime(value: Any, where: str) -> datetime:
     """ISO 8601 date-times; a value without an offset is taken as UTC."""
     if not isinstance(value, str):
         raise InvalidInput(where, "must be an ISO 8601 date-time")
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        # an offset can push year 1 or 9999 out of range once converted to UTC (OverflowError)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput(where, "must be an ISO 8601 date-time like 2030-12-31T23:59:59Z") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def parse_date(value: str, where: str) -> date:

@@ -1,0 +1,166 @@
+"""The ``pagopa-sandbox`` command: serve the sandbox, and notice-number helpers for the shell."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from simulator.config import Settings
+
+
+@click.group()
+@click.version_option(package_name="pagopa-sandbox")
+def main() -> None:
+    """pagoPA Checkout Sandbox: an offline simulator of the pagoPA payment flow."""
+
+
+@main.command()
+@click.option("--host", envvar="PAGOPA_SANDBOX_HOST", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port", envvar="PAGOPA_SANDBOX_PORT", default=8080, type=click.IntRange(0, 65535), show_default=True
+)
+@click.option(
+    "--data-dir",
+    envvar="PAGOPA_SANDBOX_DATA_DIR",
+    default="sandbox-data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the SQLite database lives.",
+)
+@click.option("--ephemeral", is_flag=True, envvar="PAGOPA_SANDBOX_EPHEMERAL", help="Keep nothing: a throw-away database removed on exit.")
+@click.option(
+    "--database-url",
+    envvar="PAGOPA_SANDBOX_DATABASE_URL",
+    default=None,
+    help="e.g. postgresql+psycopg://user@host/db (default: SQLite in --data-dir).",
+)
+@click.option(
+    "--workers", envvar="PAGOPA_SANDBOX_WORKERS", default=2, type=click.IntRange(1, 64), show_default=True
+)
+@click.option("--demo", is_flag=True, help="Seed a demo creditor (77777777777) and print NAVs to try.")
+def serve(
+    host: str, port: int, data_dir: str, ephemeral: bool, database_url: str | None, workers: int, demo: bool
+) -> None:
+    """Run the sandbox on a production WSGI server (gunicorn)."""
+    ctx = click.get_current_context()
+    if ephemeral and ctx.get_parameter_source("data_dir") not in (None, click.core.ParameterSource.DEFAULT):
+        raise click.UsageError("--data-dir and --ephemeral exclude each other")
+    if ephemeral and database_url:
+        raise click.UsageError("--database-url and --ephemeral exclude each other")
+    if ephemeral:
+        data_dir = tempfile.mkdtemp(prefix="pagopa-sandbox-")
+        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    elif not database_url:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+    settings = Settings.from_env().with_(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        workers=workers,
+        ephemeral=ephemeral,
+        demo=demo,
+    )
+    _prepare_database(settings)
+    from simulator.server import SandboxServer
+
+    where = "ephemeral database" if ephemeral else (_redact(database_url) if database_url else f"{data_dir}/")
+    click.echo(f"pagoPA sandbox on http://{host}:{port}  ({workers} workers, {where})", err=True)
+    SandboxServer(settings).run()
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Schema and demo data, once, in the master process before any worker starts."""
+    from simulator.storage.engine import make_disposable_engine
+    from simulator.storage.store import Store
+
+    store = Store(make_disposable_engine(settings.resolved_database_url))
+    try:
+        store.create_schema()
+    except Exception as exc:  # an unreachable or refused database: say so plainly
+        raise click.ClickException(f"cannot open the database: {exc}") from None
+    if settings.demo:
+        from simulator.services.demo import seed_demo
+
+        table = seed_demo(store, settings)
+        click.echo(table.render(), err=False)
+    store.engine.dispose()
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def nav() -> None:
+    """Notice numbers (NAV): make a fresh one, or check one."""
+
+
+@nav.command("new")
+@click.argument("fiscal_code")
+@click.option(
+    "--sequence",
+    type=click.IntRange(0, 10**13 - 1),
+    default=None,
+    help="The 13-digit base (default: random).",
+)
+def nav_new(fiscal_code: str, sequence: int | None) -> None:
+    """Print a fresh aux-3 NAV (and its IUV) for an EC fiscal code."""
+    import secrets
+
+    from simulator.domain.codes import new_nav, parse_fiscal_code
+    from simulator.domain.errors import InvalidInput
+    from simulator.services.organizations import segregation_code_for
+
+    try:
+        fiscal_code = parse_fiscal_code(fiscal_code)
+        value = new_nav(
+            segregation_code_for(fiscal_code), sequence if sequence is not None else secrets.randbelow(10**13)
+        )
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.reason, param_hint="FISCAL_CODE") from None
+    click.echo(
+        f"NAV      {value.value}\nprinted  {value.grouped()}\nIUV      {value.iuv}\n"
+        f"RptId    {fiscal_code}{value.value}\nQR       PAGOPA|002|{value.value}|{fiscal_code}|<cents>"
+    )
+
+
+@nav.command("check")
+@click.argument("nav_value", metavar="NAV")
+def nav_check(nav_value: str) -> None:
+    """Explain a NAV: aux digit, IUV, check digits (a mismatch is a warning, as in production)."""
+    from simulator.domain.codes import parse_nav
+    from simulator.domain.errors import InvalidInput
+
+    try:
+        parsed = parse_nav(nav_value)
+    except InvalidInput as exc:
+        click.echo(f"invalid: {exc.reason}", err=True)
+        sys.exit(2)
+    lines = [f"NAV          {parsed.value}", f"aux digit    {parsed.aux_digit}"]
+    if parsed.segregation_code is not None:
+        lines.append(f"segregation  {parsed.segregation_code}")
+    if parsed.application_code is not None:
+        lines.append(f"application  {parsed.application_code}")
+    lines.append(f"IUV          {parsed.iuv}")
+    if parsed.check_ok is None:
+        lines.append("check digits none for aux digit 1")
+    elif parsed.check_ok:
+        lines.append(f"check digits {parsed.value[16:]} ok")
+    else:
+        lines.append(
+            f"check digits {parsed.value[16:]} MISMATCH (expected {parsed.expected_check});"
+            " accepted anyway, as pagoPA does"
+        )
+    click.echo("\n".join(lines))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
