@@ -32,7 +32,12 @@ def main() -> None:
     type=click.Path(file_okay=False),
     help="Where the SQLite database lives.",
 )
-@click.option("--ephemeral", is_flag=True, envvar="PAGOPA_SANDBOX_EPHEMERAL", help="Keep nothing: a throw-away database removed on exit.")
+@click.option(
+    "--ephemeral",
+    is_flag=True,
+    envvar="PAGOPA_SANDBOX_EPHEMERAL",
+    help="Keep nothing: a throw-away database removed on exit.",
+)
 @click.option(
     "--database-url",
     envvar="PAGOPA_SANDBOX_DATABASE_URL",

@@ -5,7 +5,8 @@ codes, ProblemJson and page messages are chosen in one place, ``simulator.web.er
      ├── InvalidInput             a request field is malformed (field + message)
      │    └── InvalidCode          a NAV, IUV, RptId, QR payload or fiscal code is malformed
      ├── TenantError              the X-Sandbox-Tenant value is not a valid tenant name
-     └── DebtPositionError        a GPD rule refused the operation (carries a GpdReason)
+     ├── DebtPositionError        a GPD rule refused the operation (carries a GpdReason)
+     └── CheckoutError            Checkout refused a cart (carries a CheckoutReason)
 """
 
 from __future__ import annotations
@@ -108,16 +109,47 @@ class GpdReason(Enum):
         return self.value[0]
 
 
-class DebtPositionError(DomainError):
-    """A GPD rule refused the operation."""
+class ReasonedError(DomainError):
+    """An error worded by a platform service: its reason enum carries (title, detail template)."""
 
-    def __init__(self, reason: GpdReason, **params: str) -> None:
+    def __init__(self, reason: GpdReason | CheckoutReason, **params: str) -> None:
         detail = reason.value[1].format_map(_Default(params))
         super().__init__(detail)
         self.reason = reason
+        self.title: str = reason.value[0]
         self.detail = detail
+
+
+class DebtPositionError(ReasonedError):
+    """A GPD rule refused the operation."""
+
+    reason: GpdReason
+
+    def __init__(self, reason: GpdReason, **params: str) -> None:
+        super().__init__(reason, **params)
 
 
 class _Default(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
+
+
+class CheckoutReason(Enum):
+    """Checkout's cart errors: (title, detail template), in the upstream service's words."""
+
+    DUPLICATE_NOTICES = ("Invalid payment info", "Duplicate payment notice values found.")
+    INVALID_NOTICE = ("Invalid payment info", "Invalid payment notice data")
+    CART_NOT_FOUND = ("Cart not found", "Cart with id {cart_id} not found")
+
+    @property
+    def title(self) -> str:
+        return self.value[0]
+
+
+class CheckoutError(ReasonedError):
+    """Checkout refused the cart or cannot find it."""
+
+    reason: CheckoutReason
+
+    def __init__(self, reason: CheckoutReason, **params: str) -> None:
+        super().__init__(reason, **params)

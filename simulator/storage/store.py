@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from simulator.domain.cart import Cart
 from simulator.domain.debt_position import DebtPosition, PositionStatus
 from simulator.storage import tables as t
 from simulator.storage.documents import from_document, to_document
@@ -337,9 +338,31 @@ class Tx:
         ).all()
         return Page([_receipt_row(x) for x in rows], total)
 
+    # --- carts ---------------------------------------------------------------------------
+    def insert_cart(self, tenant: str, cart: Cart) -> None:
+        self.conn.execute(
+            insert(t.carts).values(
+                tenant=tenant,
+                id=cart.id,
+                created_at=cart.created_at,
+                expires_at=cart.expires_at,
+                document=to_document(cart),
+            )
+        )
+
+    def cart(self, tenant: str, cart_id: str) -> Cart | None:
+        c = t.carts.c
+        doc = self.conn.execute(select(c.document).where(c.tenant == tenant, c.id == cart_id)).scalar()
+        return None if doc is None else from_document(Cart, doc)
+
+    def organization_has_positions(self, tenant: str, organization: str) -> bool:
+        p = t.debt_positions.c
+        query = select(exists().where(p.tenant == tenant, p.organization == organization))
+        return bool(self.conn.execute(query).scalar())
+
     # --- whole tenant --------------------------------------------------------------------
     def reset_tenant(self, tenant: str) -> None:
-        for table in (t.receipts, t.payment_options, t.debt_positions, t.organizations):
+        for table in (t.carts, t.receipts, t.payment_options, t.debt_positions, t.organizations):
             self.conn.execute(delete(table).where(table.c.tenant == tenant))
         self.conn.execute(delete(t.tenants).where(t.tenants.c.name == tenant))
 

@@ -89,3 +89,13 @@ receipts = Table(
     UniqueConstraint("tenant", "organization", "iuv", name="uq_receipt_iuv"),
 )
 Index("ix_receipts_org_date", receipts.c.tenant, receipts.c.organization, receipts.c.payment_date)
+
+carts = Table(
+    "carts",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("document", JSON, nullable=False),
+)

@@ -12,7 +12,15 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from simulator.domain.errors import DebtPositionError, DomainError, GpdReason, InvalidInput, TenantError
+from simulator.domain.errors import (
+    CheckoutError,
+    CheckoutReason,
+    DebtPositionError,
+    DomainError,
+    GpdReason,
+    InvalidInput,
+    TenantError,
+)
 
 log = logging.getLogger("simulator.errors")
 
@@ -33,6 +41,17 @@ GPD_STATUS = {
     GpdReason.RECEIPT_DUPLICATED: 409,
 }
 
+CHECKOUT_STATUS = {
+    CheckoutReason.DUPLICATE_NOTICES: 422,
+    CheckoutReason.INVALID_NOTICE: 422,
+    CheckoutReason.CART_NOT_FOUND: 404,
+}
+
+# Checkout answers every schema violation with the same body; the sandbox keeps that body byte for
+# byte and names the offending field in a header instead.
+CHECKOUT_BAD_REQUEST = ("Request validation error", "The input request is invalid")
+DETAIL_HEADER = "X-Sandbox-Detail"
+
 BAD_REQUEST_TITLES = {
     "gpd": GpdReason.REQUEST_DATA_ERROR.title,
     "receipts": "Bad Request",
@@ -52,10 +71,21 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     body: dict[str, Any] = {"title": title, "status": status}
     if detail is not None:
         body["detail"] = detail
+    if surface() == "checkout":  # Checkout's own field order: title, detail, status
+        body = {"title": title, **({"detail": detail} if detail is not None else {}), "status": status}
     body.update(extra)
     response = jsonify(body)
     response.status_code = status  # upstream pagoPA services answer ProblemJson as application/json
     return response
+
+
+def bad_request(detail: str) -> Response:
+    """A 400 in the surface's own words."""
+    if surface() == "checkout":
+        response = problem(400, *CHECKOUT_BAD_REQUEST)
+        response.headers[DETAIL_HEADER] = detail.encode("ascii", "replace").decode()[:500]
+        return response
+    return problem(400, BAD_REQUEST_TITLES[surface()], detail)
 
 
 def surface() -> str:
@@ -64,6 +94,8 @@ def surface() -> str:
         return "gpd"
     if path.startswith("/gpd/payments-receipts-service/"):
         return "receipts"
+    if path.startswith(("/checkout/", "/ecommerce/")):
+        return "checkout"
     return "sandbox"
 
 
@@ -72,9 +104,13 @@ def init_app(app: Flask) -> None:
     def _gpd(error: DebtPositionError) -> Response:
         return problem(GPD_STATUS[error.reason], error.reason.title, error.detail)
 
+    @app.errorhandler(CheckoutError)
+    def _checkout(error: CheckoutError) -> Response:
+        return problem(CHECKOUT_STATUS[error.reason], error.title, error.detail)
+
     @app.errorhandler(InvalidInput)
     def _invalid(error: InvalidInput) -> Response:
-        return problem(400, BAD_REQUEST_TITLES[surface()], error.message)
+        return bad_request(error.message)
 
     @app.errorhandler(TenantError)
     def _tenant(error: TenantError) -> Response:
@@ -82,7 +118,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Response:
-        return problem(400, BAD_REQUEST_TITLES[surface()], error.message)
+        return bad_request(error.message)
 
     @app.errorhandler(Unauthorized)
     def _unauthorized(error: Unauthorized) -> Response:
@@ -100,8 +136,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         status = error.code or 500
-        if status == 400 and surface() in BAD_REQUEST_TITLES:
-            return problem(400, BAD_REQUEST_TITLES[surface()], error.description)
+        if status == 400:
+            return bad_request(error.description or "Bad Request")
         response = problem(status, error.name, error.description)
         if status == 405 and error.get_response().headers.get("Allow"):
             response.headers["Allow"] = error.get_response().headers["Allow"]

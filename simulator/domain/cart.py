@@ -1,0 +1,125 @@
+"""Checkout carts: what an EC's online service hands to pagoPA Checkout to start a payment.
+
+A cart holds 1..5 notices, one return URL per outcome and an optional email; it lives 10 minutes.
+Which return URL the browser goes back to is decided here, exactly as production decides it
+(reference §1): nothing is ever appended to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from urllib.parse import urlsplit
+
+from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
+
+MAX_NOTICES = 5
+CART_TTL = timedelta(minutes=10)
+CLIENT_ID = "CHECKOUT_CART"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentNotice:
+    notice_number: str
+    fiscal_code: str
+    amount: int
+    company_name: str
+    description: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.fiscal_code, self.notice_number)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnUrls:
+    ok: str
+    cancel: str
+    error: str
+    waiting: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cart:
+    id: str
+    notices: tuple[PaymentNotice, ...]
+    return_urls: ReturnUrls
+    created_at: datetime
+    expires_at: datetime
+    api_version: int = 1
+    email: str | None = None
+    id_cart: str | None = None
+    all_ccp: bool | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+    @property
+    def total_amount(self) -> int:
+        return sum(n.amount for n in self.notices)
+
+
+class Ending(Enum):
+    """How a checkout session ended, as far as the choice of return URL is concerned."""
+
+    OUTCOME = "outcome"  # an outcome code was shown on /esito
+    CANCELLED = "cancelled"  # Annulla, or Indietro on the cart's first page
+    ERROR = "error"  # generic error page
+    EXPIRED = "expired"  # session expired
+
+
+OUTCOME_OK = 0
+OUTCOME_PENDING = 17
+
+
+def return_url(urls: ReturnUrls, ending: Ending, outcome: int | None = None) -> str:
+    """The URL the outcome page's button leads to: 0 -> ok, 17 -> waiting (else error),
+    cancel -> cancel, anything else -> error. Returned exactly as the EC gave it."""
+    if ending is Ending.CANCELLED:
+        return urls.cancel
+    if ending is Ending.OUTCOME and outcome == OUTCOME_OK:
+        return urls.ok
+    if ending is Ending.OUTCOME and outcome == OUTCOME_PENDING and urls.waiting:
+        return urls.waiting
+    return urls.error
+
+
+def check_return_url(url: str, field: str) -> str:
+    """Return URLs are absolute http(s) URLs: never ``javascript:``, ``data:`` or relative."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(field, "must be an absolute http(s) URL")
+    return url
+
+
+def new_cart(
+    cart_id: str,
+    notices: tuple[PaymentNotice, ...],
+    return_urls: ReturnUrls,
+    now: datetime,
+    *,
+    api_version: int,
+    email: str | None = None,
+    id_cart: str | None = None,
+    all_ccp: bool | None = None,
+    ttl: timedelta = CART_TTL,
+) -> Cart:
+    if not 1 <= len(notices) <= MAX_NOTICES:
+        raise InvalidInput("paymentNotices", f"must have 1 to {MAX_NOTICES} notices")
+    if api_version >= 2 and not return_urls.waiting:
+        raise InvalidInput("returnUrls.returnWaitingUrl", "is required in v2")
+    keys = [n.key for n in notices]
+    if len(set(keys)) != len(keys):
+        raise CheckoutError(CheckoutReason.DUPLICATE_NOTICES)
+    return Cart(
+        id=cart_id,
+        notices=notices,
+        return_urls=return_urls,
+        created_at=now,
+        expires_at=now + ttl,
+        api_version=api_version,
+        email=email,
+        id_cart=id_cart,
+        all_ccp=all_ccp,
+    )

@@ -1,0 +1,62 @@
+"""Checkout's cart use cases: create a cart (with the node's checkPosition) and read it back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from simulator.domain import debt_position as dp
+from simulator.domain.cart import Cart, PaymentNotice, ReturnUrls, new_cart
+from simulator.domain.errors import CheckoutError, CheckoutReason
+from simulator.services.context import Sandbox
+from simulator.storage.store import Tx
+
+
+@dataclass(frozen=True, slots=True)
+class CartRequest:
+    notices: tuple[PaymentNotice, ...]
+    return_urls: ReturnUrls
+    api_version: int
+    email: str | None = None
+    id_cart: str | None = None
+    all_ccp: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutService:
+    sandbox: Sandbox
+
+    def create_cart(self, tenant: str, request: CartRequest) -> Cart:
+        with self.sandbox.store.transaction() as tx:
+            now = self.sandbox.tenant_now(tx, tenant)
+            cart = new_cart(
+                str(uuid.uuid4()),
+                request.notices,
+                request.return_urls,
+                now,
+                api_version=request.api_version,
+                email=request.email,
+                id_cart=request.id_cart,
+                all_ccp=request.all_ccp,
+            )
+            for notice in cart.notices:
+                self._check_position(tx, tenant, notice)
+            tx.insert_cart(tenant, cart)
+            return cart
+
+    def get_cart(self, tenant: str, cart_id: str) -> Cart:
+        with self.sandbox.store.transaction() as tx:
+            cart = tx.cart(tenant, cart_id)
+            if cart is None or cart.expired(self.sandbox.tenant_now(tx, tenant)):
+                raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=cart_id)
+            return cart
+
+    def _check_position(self, tx: Tx, tenant: str, notice: PaymentNotice) -> None:
+        """The node's checkPosition: only notices of ECs whose positions the sandbox holds are
+        checked; any other EC's notice is synthetic and payable (the EC is not called here)."""
+        if not tx.organization_has_positions(tenant, notice.fiscal_code):
+            return
+        position = tx.position_by_nav(tenant, notice.fiscal_code, notice.notice_number)
+        now = self.sandbox.tenant_now(tx, tenant)
+        if dp.payer_view(position, notice.notice_number, now) is not dp.PayerView.PAYABLE:
+            raise CheckoutError(CheckoutReason.INVALID_NOTICE)

@@ -1,0 +1,145 @@
+"""The Checkout EC cart API, as production answers it (reference §1): the public start endpoints,
+the server-to-server variant, the cart read-back and the gateway's redirect hop."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from simulator.domain.cart import CLIENT_ID, Cart, PaymentNotice, ReturnUrls, check_return_url
+from simulator.domain.errors import InvalidInput
+from simulator.services.checkout import CartRequest, CheckoutService
+from simulator.web.pipeline import require_subscription_key, sandbox, tenant
+from simulator.web.wire import Fields, compact
+
+bp = Blueprint("checkout_api", __name__)
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+TEXT_140 = 140
+
+
+def _service() -> CheckoutService:
+    return CheckoutService(sandbox())
+
+
+def _public_base() -> str:
+    return (sandbox().settings.public_url or request.host_url).rstrip("/")
+
+
+def _checkout_base() -> str:
+    return (sandbox().settings.checkout_url or request.host_url).rstrip("/")
+
+
+def _redirect_url(cart: Cart) -> str:
+    return f"{_public_base()}/ecommerce/checkout/v1/carts/{cart.id}/redirect?clientId={CLIENT_ID}"
+
+
+def parse_cart_request(body: Any, api_version: int) -> CartRequest:
+    f = Fields(body)
+    notices = tuple(
+        PaymentNotice(
+            notice_number=n.req_text("noticeNumber", min_len=18, max_len=18),
+            fiscal_code=n.req_text("fiscalCode", min_len=11, max_len=11),
+            amount=n.req_integer("amount", minimum=1),
+            company_name=n.req_text("companyName", max_len=TEXT_140),
+            description=n.req_text("description", max_len=TEXT_140),
+        )
+        for n in f.objects("paymentNotices", required=True, min_items=1, max_items=5)
+    )
+    urls = f.obj("returnUrls", required=True)
+    assert urls is not None
+
+    def url(key: str, required: bool = True) -> str | None:
+        value = urls.text(key, required=required, max_len=2048)
+        return None if value is None else check_return_url(value, urls.where(key))
+
+    return_urls = ReturnUrls(
+        ok=url("returnOkUrl") or "",
+        cancel=url("returnCancelUrl") or "",
+        error=url("returnErrorUrl") or "",
+        waiting=url("returnWaitingUrl", required=api_version >= 2),
+    )
+    email = f.text("emailNotice", max_len=256)
+    if email is not None and not EMAIL.match(email):
+        raise InvalidInput("emailNotice", "must be an email address")
+    all_ccp = f.data.get("allCCP")
+    return CartRequest(
+        notices=notices,
+        return_urls=return_urls,
+        api_version=api_version,
+        email=email,
+        id_cart=f.text("idCart", max_len=256),
+        all_ccp=f.boolean("allCCP") if all_ccp is not None else None,
+    )
+
+
+def _create(api_version: int) -> Cart:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidInput("body", "must be a JSON object")
+    return _service().create_cart(tenant(), parse_cart_request(body, api_version))
+
+
+@bp.post("/checkout/ec/v<int:version>/carts")
+def create_cart(version: int) -> Response:
+    if version not in (1, 2):
+        raise InvalidInput("version", "v1 or v2")
+    cart = _create(version)
+    response = Response(status=302)
+    response.headers["Location"] = _redirect_url(cart)
+    del response.headers["Content-Type"]  # production's 302 has no body
+    return response
+
+
+@bp.post("/checkout/carts-auth/v<int:version>/carts")
+def create_cart_server_to_server(version: int) -> Response:
+    require_subscription_key()
+    if version not in (1, 2):
+        raise InvalidInput("version", "v1 or v2")
+    cart = _create(version)
+    return jsonify({"checkoutRedirectUrl": _redirect_url(cart)})
+
+
+@bp.get("/ecommerce/checkout/v1/carts/<cart_id>")
+def get_cart(cart_id: str) -> Response:
+    cart = _service().get_cart(tenant(), cart_id)
+    urls = cart.return_urls
+    return jsonify(
+        compact(
+            {
+                "paymentNotices": [
+                    {
+                        "noticeNumber": n.notice_number,
+                        "fiscalCode": n.fiscal_code,
+                        "amount": n.amount,
+                        "companyName": n.company_name,
+                        "description": n.description,
+                    }
+                    for n in cart.notices
+                ],
+                "returnUrls": compact(
+                    {
+                        "returnOkUrl": urls.ok,
+                        "returnCancelUrl": urls.cancel,
+                        "returnErrorUrl": urls.error,
+                        "returnWaitingUrl": urls.waiting,
+                    }
+                ),
+                "emailNotice": cart.email,
+                "idCart": cart.id_cart,
+                "allCCP": cart.all_ccp,
+            }
+        )
+    )
+
+
+@bp.get("/ecommerce/checkout/v1/carts/<cart_id>/redirect")
+def redirect_hop(cart_id: str) -> Response:
+    """Answered by the gateway itself in production: 200 HTML with a meta refresh."""
+    client_id = request.args.get("clientId", CLIENT_ID)
+    target = f"{_checkout_base()}/c/{cart_id}?clientId={client_id}"
+    html = f'<html><head><meta http-equiv="refresh" content="0; URL={escape(target)}"/></head></html>'
+    return Response(html, status=200, mimetype="text/html")
