@@ -276,9 +276,13 @@ def publish(position: DebtPosition, now: datetime) -> DebtPosition:
         raise DebtPositionError(GpdReason.PUBLISH_VALIDITY_DATE_MISMATCH, **ids)
     if any(o.due_date < now for o in position.options):
         raise DebtPositionError(GpdReason.PUBLISH_DUE_DATE_MISMATCH, **ids)
-    if position.validity_date is None:
+    if position.validity_date is None or position.validity_date <= now:
         return replace(
-            position, status=PositionStatus.VALID, validity_date=now, publish_date=now, last_updated_date=now
+            position,
+            status=PositionStatus.VALID,
+            validity_date=position.validity_date or now,
+            publish_date=now,
+            last_updated_date=now,
         )
     return replace(position, status=PositionStatus.PUBLISHED, publish_date=now, last_updated_date=now)
 

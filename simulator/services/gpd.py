@@ -67,7 +67,9 @@ class GpdService:
             position = tx.position_by_nav(tenant, org, nav)
             if position is None:
                 raise DebtPositionError(GpdReason.OPTION_NOT_FOUND, org=org, nav=nav)
-            paid = dp.pay_option(position, nav, report.at(now))
+            # settled at "now" first: whether the position has expired must not depend on whether
+            # someone read it before (reads save the settled status), nor on a back-dated report
+            paid = dp.pay_option(dp.settle(position, now), nav, report.at(now))
             tx.save_position(tenant, paid)
             return paid
 

@@ -36,11 +36,17 @@ def _iupd(iupd: str) -> str:
     return check_text(iupd, "iupd")
 
 
+# GPD reads toPublish with Spring's boolean converter: trimmed, any case, true/on/yes/1 or
+# false/off/no/0, empty meaning the default. Python's requests sends True as "True".
+_TRUE = ("true", "on", "yes", "1")
+_FALSE = ("false", "off", "no", "0", "")
+
+
 def _to_publish() -> bool:
-    value = request.args.get("toPublish", "false")
-    if value not in ("true", "false"):
+    value = request.args.get("toPublish", "false").strip().lower()
+    if value not in _TRUE + _FALSE:
         raise InvalidInput("toPublish", "must be true or false")
-    return value == "true"
+    return value in _TRUE
 
 
 def _json_body() -> object:

@@ -62,7 +62,9 @@ def _option(f: Fields) -> PaymentOption:
     iuv = f.req_text("iuv", min_len=1, max_len=35)
     nav = f.text("nav", min_len=1, max_len=35) or nav_from_iuv(iuv)
     if len(nav) > 35:  # the default "3" + iuv of a 35-character IUV would not fit the NAV's 35
-        raise InvalidInput(f.where("iuv"), 'must be at most 34 characters when nav is absent (nav = "3" + iuv)')
+        raise InvalidInput(
+            f.where("iuv"), 'must be at most 34 characters when nav is absent (nav = "3" + iuv)'
+        )
     return PaymentOption(
         iuv=iuv,
         nav=nav,

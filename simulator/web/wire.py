@@ -171,7 +171,8 @@ def format_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
     utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # the year is padded by hand: strftime's %Y gives "1", not "0001", for year 1 on glibc
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def compact(data: dict[str, Any]) -> dict[str, Any]:

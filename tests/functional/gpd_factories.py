@@ -80,3 +80,46 @@ def position_body(iupd: str = "IUPD-0001", *, iuv: str | None = None, **override
 def iuv_for(iupd: str) -> str:
     """A 17-digit IUV that depends only on the IUPD."""
     return f"01{zlib.crc32(iupd.encode()):015d}"
+
+
+# --- calls and checks shared by the GPD tests --------------------------------------------
+
+REQUEST_DATA_ERROR = "Error in the debt position request data"
+
+
+def create(api: Any, body: dict[str, Any], *, publish: bool = False, org: str = ORG) -> dict[str, Any]:
+    """Create a position through the API and return the answered PaymentPositionModel."""
+    url = positions_url(org) + ("?toPublish=true" if publish else "")
+    response = api.post(url, json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    result: dict[str, Any] = response.get_json()
+    return result
+
+
+def get(api: Any, iupd: str, org: str = ORG) -> dict[str, Any]:
+    response = api.get(position_url(iupd, org))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    result: dict[str, Any] = response.get_json()
+    return result
+
+
+def listed(api: Any, query: str = "", org: str = ORG) -> list[str]:
+    """The IUPDs a list call answers, in order."""
+    response = api.get(positions_url(org) + (f"?{query}" if query else ""))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [p["iupd"] for p in response.get_json()["payment_position_list"]]
+
+
+def assert_problem(response: Any, status: int, title: str | None = None, detail: str | None = None) -> None:
+    """A ProblemJson answer: ``{title, status, detail}`` with the HTTP status repeated."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert isinstance(body, dict), body
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body.get("detail"), str) and body["detail"]
+    if title is not None:
+        assert body["title"] == title
+    if detail is not None:
+        assert detail in body["detail"], body["detail"]

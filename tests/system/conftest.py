@@ -45,13 +45,18 @@ class Server:
         return self.output
 
 
-def start_server(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-                 timeout: float = 20.0) -> Server:
+def start_server(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 20.0
+) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "simulator.cli", "serve", "--port", str(port), *args]
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd,
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
     )
     server = Server(f"http://127.0.0.1:{port}", process, started)
@@ -60,10 +65,10 @@ def start_server(*args: str, env: dict[str, str] | None = None, cwd: Path | None
         if process.poll() is not None:
             raise AssertionError(f"the server exited early:\n{server.stop()}")
         try:
-            if requests.get(server.url + "/_sandbox/v1/health", timeout=1).status_code == 200:
+            if requests.get(server.url + "/_sandbox/v1/health", timeout=5).status_code == 200:
                 server.ready_after = time.perf_counter() - started
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.02)
     output = server.stop()
     raise AssertionError(f"the server was not ready within {timeout}s:\n{output}")

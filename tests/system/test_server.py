@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
-
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from tests.functional import gpd_factories
 from tests.system.conftest import Server, start_server
@@ -32,7 +31,9 @@ def test_default_data_dir_is_created_in_the_working_directory_and_survives_a_res
 ) -> None:
     server = start_server(cwd=tmp_path)
     server_factory.append(server)
-    created = requests.post(server.url + GPD + "?toPublish=true", json=position_body("IUPD-KEEP"), headers=KEY)
+    created = requests.post(
+        server.url + GPD + "?toPublish=true", json=position_body("IUPD-KEEP"), headers=KEY
+    )
     assert created.status_code == 201
     server.stop()
     assert (tmp_path / "sandbox-data" / "sandbox.sqlite3").exists()
@@ -75,7 +76,9 @@ def test_concurrent_duplicates_across_workers_create_exactly_one_position(
     server_factory.append(server)
 
     def create(_: int) -> int:
-        return requests.post(server.url + GPD, json=position_body("IUPD-RACE"), headers=KEY, timeout=30).status_code
+        return requests.post(
+            server.url + GPD, json=position_body("IUPD-RACE"), headers=KEY, timeout=30
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(create, range(24)))
@@ -83,12 +86,16 @@ def test_concurrent_duplicates_across_workers_create_exactly_one_position(
     assert statuses.count(409) == 23
 
 
-def test_fresh_iuvs_are_unique_under_concurrency_across_workers(tmp_path: Path, server_factory: list[Server]) -> None:
+def test_fresh_iuvs_are_unique_under_concurrency_across_workers(
+    tmp_path: Path, server_factory: list[Server]
+) -> None:
     server = start_server("--data-dir", str(tmp_path / "data"), "--workers", "3")
     server_factory.append(server)
 
     def fresh(_: int) -> str:
-        return str(requests.get(server.url + "/_sandbox/v1/organizations/80078750587/iuv", timeout=30).json()["nav"])
+        return str(
+            requests.get(server.url + "/_sandbox/v1/organizations/80078750587/iuv", timeout=30).json()["nav"]
+        )
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         navs = list(pool.map(fresh, range(60)))
@@ -100,7 +107,16 @@ def test_demo_prints_navs_and_seeds_every_state(tmp_path: Path, server_factory: 
     server_factory.append(server)
     listed = requests.get(server.url + GPD + "?limit=50", headers=KEY).json()
     statuses = {p["status"] for p in listed["payment_position_list"]}
-    assert statuses == {"DRAFT", "PUBLISHED", "VALID", "INVALID", "EXPIRED", "PARTIALLY_PAID", "PAID", "REPORTED"}
+    assert statuses == {
+        "DRAFT",
+        "PUBLISHED",
+        "VALID",
+        "INVALID",
+        "EXPIRED",
+        "PARTIALLY_PAID",
+        "PAID",
+        "REPORTED",
+    }
     output = server.stop()
     assert "Demo creditor 77777777777" in output
     first_nav = listed["payment_position_list"][0]["paymentOption"][0]["nav"]
@@ -112,9 +128,18 @@ def test_unreachable_database_url_is_a_clear_error(tmp_path: Path) -> None:
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "simulator.cli", "serve", "--database-url",
-         "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"],
-        capture_output=True, text=True, timeout=30, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "simulator.cli",
+            "serve",
+            "--database-url",
+            "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
     )
     assert result.returncode != 0
     assert "cannot open the database" in result.stderr

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simulator.domain.debt_position import (
-    DebtPosition,
     Debtor,
+    DebtPosition,
     Payment,
     PaymentOption,
     Stamp,
@@ -83,4 +83,3 @@ def position(*options: PaymentOption, **overrides: Any) -> DebtPosition:
 
 def payment(when: datetime = NOW, **overrides: Any) -> Payment:
     return Payment(payment_date=when, **overrides)
-

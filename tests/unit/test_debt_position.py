@@ -11,8 +11,8 @@ import pytest
 from simulator.domain.debt_position import (
     DebtPosition,
     OptionStatus,
-    PaymentOption,
     PayerView,
+    PaymentOption,
     PaymentReport,
     PositionStatus,
     TransferStatus,
@@ -23,11 +23,19 @@ from simulator.domain.debt_position import (
     pay_option,
     payer_view,
     publish,
+    report,
     settle,
     update,
     validate,
 )
-from simulator.domain.errors import DebtPositionError, DomainError, GpdReason, TenantError
+from simulator.domain.errors import (
+    CheckoutError,
+    CheckoutReason,
+    DebtPositionError,
+    DomainError,
+    GpdReason,
+    TenantError,
+)
 from tests.unit.factories import (
     DAY,
     NOW,
@@ -50,7 +58,7 @@ def request_data_error(pos: DebtPosition) -> str:
     assert caught.value.reason is GpdReason.REQUEST_DATA_ERROR
     assert caught.value.reason.title == "Error in the debt position request data"
     assert caught.value.message == caught.value.detail
-    return caught.value.detail
+    return caught.value.message
 
 
 def refused(reason: GpdReason) -> pytest.RaisesExc[DebtPositionError]:
@@ -224,12 +232,8 @@ def test_created_position_is_a_stamped_draft() -> None:
 
 def test_create_ignores_statuses_and_payments_sent_by_the_client() -> None:
     paid_transfer = replace(transfer(), status=TransferStatus.T_REPORTED)
-    paid_option = replace(
-        option(transfers=(paid_transfer,)), status=OptionStatus.PO_PAID, payment=payment()
-    )
-    sent = replace(
-        position(paid_option), status=PositionStatus.PAID, payment_date=NOW, publish_date=NOW
-    )
+    paid_option = replace(option(transfers=(paid_transfer,)), status=OptionStatus.PO_PAID, payment=payment())
+    sent = replace(position(paid_option), status=PositionStatus.PAID, payment_date=NOW, publish_date=NOW)
     created = create(sent, NOW, to_publish=False)
     assert created.status is PositionStatus.DRAFT
     assert created.payment_date is None
@@ -615,6 +619,44 @@ def test_reported_payment_keeps_its_own_date() -> None:
     assert PaymentReport(payment_date=NOW - DAY).at(NOW) == payment(NOW - DAY)
 
 
+# --- reporting (rendicontazione) -------------------------------------------------------------
+
+
+def test_reporting_a_paid_position_marks_its_paid_options_and_transfers_reported() -> None:
+    pos = plan()
+    paid = pay_option(pos, pos.options[0].nav, payment(NOW + DAY))
+    reported = report(paid, NOW + 5 * DAY)
+    assert reported.status is PositionStatus.REPORTED
+    assert reported.last_updated_date == NOW + 5 * DAY
+    assert reported.payment_date == NOW + DAY
+    full, first, second = reported.options
+    assert full.status is OptionStatus.PO_REPORTED
+    assert full.payment == payment(NOW + DAY)
+    assert [t.status for t in full.transfers] == [TransferStatus.T_REPORTED]
+    assert first == paid.options[1]  # the unpaid instalments are left as they were
+    assert second.status is OptionStatus.PO_UNPAID
+    assert [t.status for t in second.transfers] == [TransferStatus.T_UNREPORTED]
+
+
+def test_reported_notice_is_still_seen_as_paid_by_the_payer() -> None:
+    pos = valid_position()
+    nav = pos.options[0].nav
+    reported = report(pay_option(pos, nav, payment()), NOW + DAY)
+    assert payer_view(reported, nav, NOW + DAY) is PayerView.DUPLICATED
+    with refused(GpdReason.OPTION_ALREADY_PAID):
+        pay_option(reported, nav, payment(NOW + DAY))
+    with refused(GpdReason.PAYMENT_FOUND):
+        check_deletable(reported)
+
+
+@pytest.mark.parametrize("status", [s for s in PositionStatus if s is not PositionStatus.PAID])
+def test_only_a_paid_position_can_be_reported(status: PositionStatus) -> None:
+    pos = replace(valid_position(), status=status)
+    with refused(GpdReason.NOT_UPDATABLE) as caught:
+        report(pos, NOW)
+    assert f"Organization Fiscal Code {ORG} and IUPD IUPD-2026-0001" in caught.value.detail
+
+
 # --- what a payer is told -------------------------------------------------------------------
 
 
@@ -692,7 +734,22 @@ def test_every_gpd_reason_has_a_title_and_a_detail() -> None:
         assert DebtPositionError(reason, detail="x", org=ORG, iupd="I", nav="N", iuv="V").detail
 
 
+def test_checkout_error_carries_checkout_wording() -> None:
+    # Same error tree as GPD's, so the web layer maps both the same way.
+    error = CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id="c-1")
+    assert error.reason.title == error.title == "Cart not found"
+    assert error.detail == str(error) == "Cart with id c-1 not found"
+    assert isinstance(error, DomainError)
+    assert CheckoutError(CheckoutReason.DUPLICATE_NOTICES).detail == "Duplicate payment notice values found."
+
+
 def test_tenant_error_is_a_domain_error_carrying_its_message() -> None:
     error = TenantError("tenant names are 1-40 letters, digits or dashes")
     assert isinstance(error, DomainError)
     assert error.message == str(error) == "tenant names are 1-40 letters, digits or dashes"
+
+
+def test_publish_with_validity_date_equal_to_now_is_valid_at_once() -> None:
+    published = publish(create(replace(position(), validity_date=NOW), NOW, False), NOW)
+    assert published.status is PositionStatus.VALID
+    assert published.validity_date == NOW
