@@ -25,7 +25,9 @@ _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def render_receipt(receipt: Receipt, *, id_broker_pa: str | None = None, id_station: str | None = None) -> str:
+def render_receipt(
+    receipt: Receipt, *, id_broker_pa: str | None = None, id_station: str | None = None
+) -> str:
     """The receipt wrapped in its paSendRTV2Request. The EC acts as its own broker by default,
     with station ``<broker>_01``."""
     broker = id_broker_pa or receipt.fiscal_code
@@ -116,15 +118,13 @@ def mbd_attachment(receipt: Receipt, transfer: ReceiptTransfer) -> str:
     assert stamp is not None, "only a stamp transfer carries an MBD attachment"
     digest = hashlib.sha256(f"{receipt.receipt_id}/{transfer.id_transfer}".encode()).hexdigest()
     root = ET.Element("marcaDaBollo", {"xmlns": MARCA_DA_BOLLO})
-    psp = ET.SubElement(root, "PSP")
-    _leaf(psp, "CodiceFiscale", receipt.id_psp)
-    _leaf(psp, "Denominazione", receipt.psp_company_name)
+    _leaf(ET.SubElement(root, "PSP"), "Denominazione", receipt.psp_company_name)
     _leaf(root, "IUBD", str(int(digest, 16))[:14])
     _leaf(root, "OraAcquisto", xsd_date_time(receipt.payment_date_time))
     _leaf(root, "Importo", euro_decimal(STAMP_AMOUNT))
     _leaf(root, "TipoBollo", stamp.stamp_type)
     imprint = ET.SubElement(root, "ImprontaDocumento")
-    _leaf(imprint, "DigestMethod", "http://www.w3.org/2001/04/xmlenc#sha256")
+    ET.SubElement(imprint, "DigestMethod", {"Algorithm": "http://www.w3.org/2001/04/xmlenc#sha256"})
     _leaf(imprint, "DigestValue", stamp.hash_document)
     _leaf(root, "ProvinciaResidenza", stamp.provincial_residence)
     document = _XML_DECLARATION + ET.tostring(root, encoding="unicode")

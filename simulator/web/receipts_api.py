@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from simulator.domain.codes import parse_fiscal_code
 from simulator.services import receipts
 from simulator.web.pipeline import require_subscription_key, sandbox, tenant
-from simulator.web.wire import parse_datetime, query_int
+from simulator.web.wire import check_text, parse_datetime, query_int
 
 bp = Blueprint("receipts_api", __name__, url_prefix="/gpd/payments-receipts-service/v1")
 
@@ -24,10 +24,10 @@ def list_receipts(org: str) -> Response:
     query = receipts.ReceiptQuery(
         page=query_int("pageNum", 0, 0, 10**6),
         size=query_int("pageSize", 20, 1, 100),
-        debtor=args.get("debtor") or None,
+        debtor=_text_arg("debtor"),
         date_from=parse_datetime(args["from"], "from") if args.get("from") else None,
         date_to=parse_datetime(args["to"], "to") if args.get("to") else None,
-        debtor_or_iuv=args.get("debtorOrIuv") or None,
+        debtor_or_iuv=_text_arg("debtorOrIuv"),
     )
     found = receipts.find_receipts(sandbox(), tenant(), org, query)
     return jsonify(
@@ -43,4 +43,10 @@ def list_receipts(org: str) -> Response:
 @bp.get("/payments/<org>/receipts/<iuv>")
 def get_receipt(org: str, iuv: str) -> Response:
     org = parse_fiscal_code(org, "organizationfiscalcode")
-    return Response(receipts.receipt_xml(sandbox(), tenant(), org, iuv), mimetype="application/xml")
+    xml = receipts.receipt_xml(sandbox(), tenant(), org, check_text(iuv, "iuv"))
+    return Response(xml, mimetype="application/xml")
+
+
+def _text_arg(name: str) -> str | None:
+    value = request.args.get(name)
+    return check_text(value, name) if value else None
