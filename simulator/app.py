@@ -29,10 +29,20 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["sandbox"] = Sandbox(settings, store, clock)
 
-    from simulator.web import checkout_api, errors, gpd_api, pipeline, receipts_api, sandbox_api
+    from simulator.web import (
+        checkout_api,
+        errors,
+        gpd_api,
+        pages,
+        pages_setup,
+        pipeline,
+        receipts_api,
+        sandbox_api,
+    )
 
     pipeline.init_app(app)
     errors.init_app(app)
-    for blueprint in (checkout_api.bp, gpd_api.bp, receipts_api.bp, sandbox_api.bp):
+    pages_setup.init_app(app)
+    for blueprint in (checkout_api.bp, gpd_api.bp, receipts_api.bp, sandbox_api.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app

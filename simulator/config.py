@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 
 ENV_PREFIX = "PAGOPA_SANDBOX_"
 DEFAULT_DATA_DIR = "sandbox-data"
+SECRET_KEY_FILE = "secret_key"
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,25 @@ class Settings:
     public_url: str | None = None
     checkout_url: str | None = None
     log_requests: bool = True
+    # Signs the pages' session cookie. None: generated once per data dir and kept in
+    # ``<data_dir>/secret_key`` (see ``resolved_secret_key``); set it when several hosts share a database.
+    secret_key: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(self.data_dir).resolve() / 'sandbox.sqlite3'}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, else the one persisted in the data dir (created on first use).
+
+        Persisted rather than random per process so that every gunicorn worker, and the next
+        restart, accept the same cookies; created with O_EXCL so racing workers agree on one key.
+        """
+        if self.secret_key:
+            return self.secret_key
+        return load_or_create_secret(Path(self.data_dir) / SECRET_KEY_FILE)
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -53,6 +69,7 @@ class Settings:
             ("DATABASE_URL", "database_url"),
             ("PUBLIC_URL", "public_url"),
             ("CHECKOUT_URL", "checkout_url"),
+            ("SECRET_KEY", "secret_key"),
         ):
             if (v := get(name)) is not None:
                 values[key] = v
@@ -71,3 +88,28 @@ def _int(name: str, value: str) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret kept at ``path``, or write a fresh random one there (mode 0600)."""
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first: use theirs
+        return _read_secret(path)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_hex(32))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    for _ in range(50):  # a racing writer may not have finished its single write yet
+        value = path.read_text(encoding="ascii").strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise ValueError(f"{path} is empty: delete it or set PAGOPA_SANDBOX_SECRET_KEY")

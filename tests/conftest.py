@@ -70,13 +70,17 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
     """The sandbox on a fresh SQLite file (the embedded default)."""
-    application = create_app(settings.with_(database_url=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"), clock=clock)
+    application = create_app(
+        settings.with_(database_url=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"), clock=clock
+    )
     yield application
     application.extensions["sandbox"].store.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_db_app(request: pytest.FixtureRequest, settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
+def any_db_app(
+    request: pytest.FixtureRequest, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> Iterator[Flask]:
     """The sandbox on each storage backend: SQLite always, PostgreSQL where it answers."""
     gen = _database_url(request.param, tmp_path)
     url = next(gen)

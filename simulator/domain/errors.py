@@ -6,12 +6,18 @@ codes, ProblemJson and page messages are chosen in one place, ``simulator.web.er
      │    └── InvalidCode          a NAV, IUV, RptId, QR payload or fiscal code is malformed
      ├── TenantError              the X-Sandbox-Tenant value is not a valid tenant name
      ├── DebtPositionError        a GPD rule refused the operation (carries a GpdReason)
-     └── CheckoutError            Checkout refused a cart (carries a CheckoutReason)
+     ├── CheckoutError            Checkout refused a cart (carries a CheckoutReason)
+     ├── PaymentAttemptError      a payment attempt cannot do that now (carries an AttemptReason)
+     └── PaymentFault             verify/activate failed: faultCodeCategory + the node/EC fault code
 """
 
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: simulator.domain.payment imports this module
+    from simulator.domain.payment import FaultCategory
 
 
 class DomainError(Exception):
@@ -112,7 +118,7 @@ class GpdReason(Enum):
 class ReasonedError(DomainError):
     """An error worded by a platform service: its reason enum carries (title, detail template)."""
 
-    def __init__(self, reason: GpdReason | CheckoutReason, **params: str) -> None:
+    def __init__(self, reason: GpdReason | CheckoutReason | AttemptReason, **params: str) -> None:
         detail = reason.value[1].format_map(_Default(params))
         super().__init__(detail)
         self.reason = reason
@@ -153,3 +159,40 @@ class CheckoutError(ReasonedError):
 
     def __init__(self, reason: CheckoutReason, **params: str) -> None:
         super().__init__(reason, **params)
+
+
+class AttemptReason(Enum):
+    """Why a payment attempt (an ecommerce transaction) refused an operation, in upstream's words."""
+
+    NOT_FOUND = ("Transaction not found", "Transaction with id {attempt_id} not found")
+    ALREADY_PROCESSED = (  # upstream's 409 for any step out of order
+        "Transaction already processed",
+        "Transaction {attempt_id} is {state}: it cannot {action}",
+    )
+    METHOD_NOT_CHOSEN = (
+        "Payment method not chosen",
+        "Transaction {attempt_id} has no payment method and PSP yet: it cannot {action}",
+    )
+
+    @property
+    def title(self) -> str:
+        return self.value[0]
+
+
+class PaymentAttemptError(ReasonedError):
+    """An illegal transition of a payment attempt, or an attempt that does not exist."""
+
+    reason: AttemptReason
+
+    def __init__(self, reason: AttemptReason, **params: str) -> None:
+        super().__init__(reason, **params)
+
+
+class PaymentFault(DomainError):
+    """Verify or activate failed: ``category`` is Checkout's faultCodeCategory, ``fault_code`` the
+    node/EC code behind it (faultCodeDetail), e.g. PAYMENT_ONGOING / PPT_PAGAMENTO_IN_CORSO."""
+
+    def __init__(self, category: FaultCategory, fault_code: str) -> None:
+        super().__init__(f"{category.value}: {fault_code}")
+        self.category = category
+        self.fault_code = fault_code

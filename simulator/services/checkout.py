@@ -51,6 +51,11 @@ class CheckoutService:
                 raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=cart_id)
             return cart
 
+    def tenant_of(self, cart_id: str) -> str | None:
+        """The tenant that created a cart, whoever asks: what a browser following the redirect needs."""
+        with self.sandbox.store.transaction() as tx:
+            return tx.cart_tenant(cart_id)
+
     def _check_position(self, tx: Tx, tenant: str, notice: PaymentNotice) -> None:
         """The node's checkPosition: only notices of ECs whose positions the sandbox holds are
         checked; any other EC's notice is synthetic and payable (the EC is not called here)."""

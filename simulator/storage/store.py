@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from simulator.domain.cart import Cart
 from simulator.domain.debt_position import DebtPosition, PositionStatus
+from simulator.domain.payment import PaymentAttempt
 from simulator.storage import tables as t
 from simulator.storage.documents import from_document, to_document
 
@@ -355,14 +356,109 @@ class Tx:
         doc = self.conn.execute(select(c.document).where(c.tenant == tenant, c.id == cart_id)).scalar()
         return None if doc is None else from_document(Cart, doc)
 
+    def cart_tenant(self, cart_id: str) -> str | None:
+        c = t.carts.c
+        value = self.conn.execute(select(c.tenant).where(c.id == cart_id).limit(1)).scalar()
+        return None if value is None else str(value)
+
     def organization_has_positions(self, tenant: str, organization: str) -> bool:
         p = t.debt_positions.c
         query = select(exists().where(p.tenant == tenant, p.organization == organization))
         return bool(self.conn.execute(query).scalar())
 
+    # --- payment attempts and notice locks ------------------------------------------------
+    def insert_attempt(self, tenant: str, attempt: PaymentAttempt) -> None:
+        self.conn.execute(insert(t.payment_attempts).values(tenant=tenant, **_attempt_columns(attempt)))
+
+    def save_attempt(self, tenant: str, attempt: PaymentAttempt) -> None:
+        a = t.payment_attempts.c
+        self.conn.execute(
+            update(t.payment_attempts)
+            .where(a.tenant == tenant, a.id == attempt.id)
+            .values(**_attempt_columns(attempt))
+        )
+
+    def attempt(self, tenant: str, attempt_id: str, *, for_update: bool = False) -> PaymentAttempt | None:
+        """One attempt; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite
+        transactions are already serialized by BEGIN IMMEDIATE)."""
+        a = t.payment_attempts.c
+        query = select(a.document).where(a.tenant == tenant, a.id == attempt_id)
+        if for_update:
+            query = query.with_for_update()
+        doc = self.conn.execute(query).scalar()
+        return None if doc is None else from_document(PaymentAttempt, doc)
+
+    def lock_notice(
+        self, tenant: str, fiscal_code: str, nav: str, attempt_id: str, expires_at: datetime, now: datetime
+    ) -> bool:
+        """Take a notice for ``attempt_id`` until ``expires_at``. False when a live lock holds it; a
+        lock that has expired by ``now`` is taken over in place. The unique constraint decides races."""
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    insert(t.notice_locks).values(
+                        tenant=tenant,
+                        fiscal_code=fiscal_code,
+                        nav=nav,
+                        attempt_id=attempt_id,
+                        expires_at=expires_at,
+                    )
+                )
+            return True
+        except IntegrityError:
+            pass
+        n = t.notice_locks.c
+        # Re-evaluated against the committed row under PostgreSQL's READ COMMITTED: of two workers
+        # taking over the same expired lock, the second finds it live and updates nothing.
+        taken = self.conn.execute(
+            update(t.notice_locks)
+            .where(
+                n.tenant == tenant,
+                n.fiscal_code == fiscal_code,
+                n.nav == nav,
+                n.expires_at.is_not(None),
+                n.expires_at <= now,
+            )
+            .values(attempt_id=attempt_id, expires_at=expires_at)
+        )
+        return taken.rowcount == 1
+
+    def notice_lock(self, tenant: str, fiscal_code: str, nav: str, now: datetime) -> str | None:
+        """The attempt holding a live lock on the notice, if any."""
+        n = t.notice_locks.c
+        return self.conn.execute(
+            select(n.attempt_id).where(
+                n.tenant == tenant,
+                n.fiscal_code == fiscal_code,
+                n.nav == nav,
+                or_(n.expires_at.is_(None), n.expires_at > now),
+            )
+        ).scalar()
+
+    def hold_locks(self, tenant: str, attempt_id: str) -> None:
+        """Keep an attempt's locks until released, whatever the clock says (a pending payment)."""
+        n = t.notice_locks.c
+        self.conn.execute(
+            update(t.notice_locks)
+            .where(n.tenant == tenant, n.attempt_id == attempt_id)
+            .values(expires_at=None)
+        )
+
+    def release_locks(self, tenant: str, attempt_id: str) -> None:
+        n = t.notice_locks.c
+        self.conn.execute(delete(t.notice_locks).where(n.tenant == tenant, n.attempt_id == attempt_id))
+
     # --- whole tenant --------------------------------------------------------------------
     def reset_tenant(self, tenant: str) -> None:
-        for table in (t.carts, t.receipts, t.payment_options, t.debt_positions, t.organizations):
+        for table in (
+            t.notice_locks,
+            t.payment_attempts,
+            t.carts,
+            t.receipts,
+            t.payment_options,
+            t.debt_positions,
+            t.organizations,
+        ):
             self.conn.execute(delete(table).where(table.c.tenant == tenant))
         self.conn.execute(delete(t.tenants).where(t.tenants.c.name == tenant))
 
@@ -379,6 +475,17 @@ def _position_columns(position: DebtPosition) -> dict[str, Any]:
         "last_due_date": position.last_due_date,
         "switch_to_expired": position.switch_to_expired,
         "document": to_document(position),
+    }
+
+
+def _attempt_columns(attempt: PaymentAttempt) -> dict[str, Any]:
+    return {
+        "id": attempt.id,
+        "cart_id": attempt.cart_id,
+        "state": attempt.state.value,
+        "created_at": attempt.created_at,
+        "token_expires_at": attempt.token_expires_at,
+        "document": to_document(attempt),
     }
 
 

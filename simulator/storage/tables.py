@@ -99,3 +99,33 @@ carts = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("document", JSON, nullable=False),
 )
+Index("ix_carts_id", carts.c.id)
+
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("cart_id", String(36)),
+    Column("state", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("token_expires_at", DateTime(timezone=True), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+Index("ix_attempts_cart", payment_attempts.c.tenant, payment_attempts.c.cart_id)
+
+# One row per notice being paid: the unique constraint is what stops two workers from activating the
+# same notice at once. A row whose expires_at has passed is free to be taken over; NULL means held
+# until released (a pending payment, outcome 17).
+notice_locks = Table(
+    "notice_locks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("fiscal_code", String(11), nullable=False),
+    Column("nav", String(35), nullable=False),
+    Column("attempt_id", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    UniqueConstraint("tenant", "fiscal_code", "nav", name="uq_notice_lock"),
+)
+Index("ix_notice_locks_attempt", notice_locks.c.tenant, notice_locks.c.attempt_id)

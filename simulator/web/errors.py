@@ -1,26 +1,34 @@
 """The one place where errors become responses. Views never build an error body.
 
-Each surface answers in its own format; today every surface here speaks ProblemJson
-(``{title, status, detail}``), except the gateway's 401, which keeps API Management's shape.
+Each surface answers in its own format: the APIs speak ProblemJson (``{title, status, detail}``),
+except the gateway's 401, which keeps API Management's shape; the checkout pages answer HTML
+pages in their own style (``PAGE_FAULTS`` holds their verify/activate fault texts).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from simulator.domain.errors import (
+    AttemptReason,
     CheckoutError,
     CheckoutReason,
     DebtPositionError,
     DomainError,
     GpdReason,
     InvalidInput,
+    PaymentAttemptError,
+    PaymentFault,
     TenantError,
 )
+from simulator.domain.payment import FaultCategory
 
 log = logging.getLogger("simulator.errors")
 
@@ -57,6 +65,14 @@ BAD_REQUEST_TITLES = {
     "receipts": "Bad Request",
     "sandbox": "Invalid request",
 }
+
+
+class CsrfRejected(Exception):
+    """A page form came without this browser's CSRF token (forged, stale or missing)."""
+
+
+class SessionExpired(Exception):
+    """A checkout page needs a session this browser does not have (any more)."""
 
 
 class Unauthorized(Exception):
@@ -96,7 +112,125 @@ def surface() -> str:
         return "receipts"
     if path.startswith(("/checkout/", "/ecommerce/")):
         return "checkout"
-    return "sandbox"
+    if path.startswith(("/_sandbox/", "/gpd/")) or path == "/_sandbox":
+        return "sandbox"
+    return "pages"  # the checkout pages own every other path, so unknown ones get an HTML 404
+
+
+# --- the checkout pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageFault:
+    """How the pages word a verify/activate fault (reference §2). Its HTTP status and whether the
+    detail code is shown ("Codice di errore per l'assistenza") come from ``FaultCategory``."""
+
+    title: LazyString
+    body: LazyString
+
+
+PAGE_FAULTS: dict[str, PageFault] = {
+    "PAYMENT_UNKNOWN": PageFault(
+        _l("Non riusciamo a trovare l'avviso"),
+        _l("Verifica che il codice avviso e il codice fiscale dell'Ente Creditore siano corretti."),
+    ),
+    "PAYMENT_DATA_ERROR": PageFault(
+        _l("I dati dell'avviso non sono corretti"),
+        _l("Contatta l'Ente Creditore che ha emesso l'avviso."),
+    ),
+    "PAYMENT_ONGOING": PageFault(
+        _l("C'è già un pagamento in corso, riprova più tardi"),
+        _l("Se il pagamento non va a buon fine, potrai riprovare tra qualche minuto."),
+    ),
+    "PAYMENT_EXPIRED": PageFault(
+        _l("L'avviso è scaduto e non è più possibile pagarlo"),
+        _l("Contatta l'Ente Creditore per maggiori informazioni."),
+    ),
+    "PAYMENT_CANCELED": PageFault(
+        _l("L'Ente Creditore ha revocato questo avviso"),
+        _l("Contatta l'Ente Creditore per maggiori informazioni."),
+    ),
+    "PAYMENT_DUPLICATED": PageFault(
+        _l("Questo avviso è stato già pagato!"),
+        _l("La ricevuta è stata inviata all'indirizzo email indicato durante il pagamento."),
+    ),
+    "PAYMENT_UNAVAILABLE": PageFault(
+        _l("C'è un problema tecnico con questo avviso"),
+        _l("Contatta l'assistenza indicando il codice di errore."),
+    ),
+    "DOMAIN_UNKNOWN": PageFault(
+        _l("L'Ente Creditore sta avendo problemi nella risposta"),
+        _l("Riprova tra qualche minuto; se il problema persiste, contatta l'assistenza."),
+    ),
+    "GENERIC_ERROR": PageFault(
+        _l("Si è verificato un errore imprevisto"),
+        _l("Riprova tra qualche minuto."),
+    ),
+}
+
+PAGE_HTTP_TITLES: dict[int, LazyString] = {
+    400: _l("La richiesta non è valida"),
+    404: _l("Pagina non trovata"),
+    405: _l("Operazione non consentita"),
+    413: _l("La richiesta è troppo grande"),
+}
+
+
+def page_fault(error: PaymentFault) -> Response:
+    """A verify/activate fault as the pages show it; the button goes back to where one can retry."""
+    category: FaultCategory = error.category
+    fault = PAGE_FAULTS.get(category.value, PAGE_FAULTS["GENERIC_ERROR"])
+    current = g.get("checkout")
+    in_cart = current is not None and current.state.origin == "cart"
+    return _page(
+        "pages/fault.html",
+        category.http_status,
+        heading=fault.title,
+        body=fault.body,
+        category=category.value,
+        code=error.fault_code if category.shows_detail else None,
+        # a cart's notice cannot be re-entered: its way out is the error page and its return URL
+        back_url="/errore" if in_cart else g.get("fault_back_url", "/inserisci-dati-avviso"),
+    )
+
+
+def see_other(url: str) -> Response:
+    response = Response(status=303, mimetype="text/html")
+    response.headers["Location"] = url
+    return response
+
+
+def page_error(status: int, heading: LazyString | str, body: LazyString | str) -> Response:
+    return _page("pages/http_error.html", status, heading=heading, body=body)
+
+
+def _page(template: str, status: int, **context: Any) -> Response:
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    return response
+
+
+def _page_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status == 404:
+        body = _l("L'indirizzo non corrisponde a nessuna pagina. Controlla di averlo scritto correttamente.")
+    elif status == 400:
+        body = _l("Torna alla pagina precedente e riprova.")
+    else:
+        body = _l("Torna alla pagina iniziale e riprova.")
+    response = page_error(
+        status, PAGE_HTTP_TITLES.get(status, _l("Si è verificato un errore imprevisto")), body
+    )
+    if status == 405 and error.get_response().headers.get("Allow"):
+        response.headers["Allow"] = error.get_response().headers["Allow"]
+    return response
+
+
+def _page_unexpected() -> Response:
+    return page_error(
+        500,
+        _l("Si è verificato un errore imprevisto"),
+        _l("Riprova tra qualche minuto. Nessun pagamento è stato eseguito a causa di questo errore."),
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -106,18 +240,59 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CheckoutError)
     def _checkout(error: CheckoutError) -> Response:
+        if surface() == "pages":
+            return page_error(
+                404,
+                _l("Il carrello non è stato trovato"),
+                _l("Il link di pagamento è scaduto o non è valido. Torna al sito dell'Ente e riprova."),
+            )
         return problem(CHECKOUT_STATUS[error.reason], error.title, error.detail)
+
+    @app.errorhandler(PaymentFault)
+    def _fault(error: PaymentFault) -> Response:
+        if surface() == "pages":
+            return page_fault(error)
+        return bad_request(error.message)  # the API surfaces' own mapping is not the pages' business
+
+    @app.errorhandler(PaymentAttemptError)
+    def _attempt(error: PaymentAttemptError) -> Response:
+        if surface() == "pages":
+            if error.reason is AttemptReason.NOT_FOUND:  # gone (a tenant reset): nothing to resume
+                return see_other("/errore")
+            return see_other("/esito")  # a step out of order (a second "Paga"): where things stand
+        return bad_request(error.message)
+
+    @app.errorhandler(CsrfRejected)
+    def _csrf(error: CsrfRejected) -> Response:
+        return page_error(
+            400,
+            _l("La richiesta non è valida"),
+            _l(
+                "Il modulo inviato è scaduto o non proviene da questo sito, quindi non è stato eseguito"
+                " nulla. Torna alla pagina precedente, ricaricala e riprova."
+            ),
+        )
+
+    @app.errorhandler(SessionExpired)
+    def _expired(error: SessionExpired) -> Response:
+        return see_other("/sessione-scaduta")
 
     @app.errorhandler(InvalidInput)
     def _invalid(error: InvalidInput) -> Response:
+        if surface() == "pages":
+            return _page_http(BadRequest())
         return bad_request(error.message)
 
     @app.errorhandler(TenantError)
     def _tenant(error: TenantError) -> Response:
+        if surface() == "pages":
+            return page_error(400, _l("La richiesta non è valida"), f"X-Sandbox-Tenant: {error.message}")
         return problem(400, "Invalid tenant", f"X-Sandbox-Tenant: {error.message}")
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Response:
+        if surface() == "pages":
+            return _page_http(BadRequest())
         return bad_request(error.message)
 
     @app.errorhandler(Unauthorized)
@@ -135,6 +310,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
+        if surface() == "pages":
+            return _page_http(error)
         status = error.code or 500
         if status == 400:
             return bad_request(error.description or "Bad Request")
@@ -146,4 +323,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
+        if surface() == "pages":
+            try:
+                return _page_unexpected()
+            except Exception:  # the error page itself failed: a plain text answer, still no trace
+                log.exception("the error page failed too")
+                return Response("Errore imprevisto / Unexpected error", status=500, mimetype="text/plain")
         return problem(500, "Internal Server Error", "An unexpected error occurred; see the sandbox log.")

@@ -1,0 +1,310 @@
+"""The checkout pages (reference §2), server-rendered: plain links and forms, POST-redirect-GET.
+
+Each view parses its form, makes one service call and renders or redirects. Where a page stands in
+the flow is decided by ``pages_flow``; every error becomes a page in ``simulator.web.errors``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from simulator.domain import psps, test_cards
+from simulator.domain.cart import Ending
+from simulator.domain.codes import parse_rpt_id
+from simulator.domain.italian_time import wall_clock
+from simulator.domain.payment import shown_outcome
+from simulator.services.checkout import CheckoutService
+from simulator.web import pages_flow as flow
+from simulator.web import pages_forms as forms
+from simulator.web import pages_session as ps
+from simulator.web.errors import see_other
+from simulator.web.pages_text import outcome_text
+from simulator.web.pipeline import sandbox, tenant
+
+bp = Blueprint("pages", __name__)
+
+LABELS = {
+    "qrCode": _l("Codice QR"),
+    "billCode": _l("Codice Avviso"),
+    "cf": _l("Codice Fiscale Ente Creditore"),
+    "email": _l("Indirizzo email"),
+    "confirmEmail": _l("Ripeti l'indirizzo email"),
+    "methods": _l("Metodo di pagamento"),
+    "psps": _l("Gestore del pagamento"),
+    "number": _l("Numero della carta"),
+    "expirationDate": _l("Scadenza"),
+    "cvv": _l("Codice di sicurezza"),
+    "name": _l("Titolare della carta"),
+    "otp": _l("Codice di verifica"),
+}
+INVALID = 422  # a form with errors is shown again with this status
+
+
+def page(template: str, heading: str, status: int = 200, **context: Any) -> Response:
+    html = render_template(f"pages/{template}", heading=heading, labels=LABELS, **context)
+    return Response(html, status=status, mimetype="text/html")
+
+
+# --- entry points -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home() -> Response:
+    return page("home.html", _("Paga un avviso"))
+
+
+@bp.route("/leggi-codice-qr", methods=["GET", "POST"])
+def read_qr() -> Response:
+    heading = _("Inserisci il codice QR")
+    if request.method == "GET":
+        return page("qr.html", heading, form=forms.Form())
+    ps.check_csrf()
+    form, qr = forms.parse_qr_form(request.form)
+    if qr is None:
+        return page("qr.html", heading, INVALID, form=form)
+    g.fault_back_url = "/leggi-codice-qr"
+    flow.begin_with_notice(tenant(), qr.fiscal_code, qr.nav.value, amount=qr.amount_cents)
+    return see_other("/dati-pagamento")
+
+
+@bp.route("/inserisci-dati-avviso", methods=["GET", "POST"])
+def enter_notice() -> Response:
+    heading = _("Cosa devi pagare?")
+    if request.method == "GET":
+        return page("notice_form.html", heading, form=forms.Form())
+    ps.check_csrf()
+    form = forms.parse_notice(request.form)
+    if not form.ok:
+        return page("notice_form.html", heading, INVALID, form=form)
+    flow.begin_with_notice(tenant(), form.get("cf"), form.get("nav"))
+    return see_other("/dati-pagamento")
+
+
+@bp.get("/<rptid:rpt_id>")
+def deep_link(rpt_id: str) -> Response:
+    parsed = parse_rpt_id(rpt_id)
+    g.fault_back_url = "/"
+    flow.begin_with_notice(tenant(), parsed.fiscal_code, parsed.nav.value)
+    return see_other("/dati-pagamento")
+
+
+@bp.get("/c/<cart_id>")
+def cart_entry(cart_id: str) -> Response:
+    """A browser cannot send X-Sandbox-Tenant: without the header, the cart's own tenant applies
+    (cart ids are random UUIDs, unique across tenants)."""
+    owner = None if "X-Sandbox-Tenant" in request.headers else CheckoutService(sandbox()).tenant_of(cart_id)
+    flow.begin_with_cart(owner or tenant(), cart_id)
+    return see_other("/inserisci-email")
+
+
+# --- the flow ------------------------------------------------------------------------------------
+
+
+@bp.get("/dati-pagamento")
+def payment_details() -> Response:
+    current = flow.step(flow.Need.NOTHING)
+    back = "/" if current.state.origin == ps.ORIGIN_CART else "/inserisci-dati-avviso"
+    return page("details.html", _("Dati del pagamento"), state=current.state, back_url=back)
+
+
+@bp.route("/inserisci-email", methods=["GET", "POST"])
+def enter_email() -> Response:
+    heading = _("Inserisci la tua email")
+    if request.method == "GET":
+        current = flow.step(flow.Need.NOTHING)
+        email = current.state.email or ""
+        return page(
+            "email.html",
+            heading,
+            state=current.state,
+            form=forms.Form(),
+            email_value=email,
+            confirm_value=email,
+        )
+    ps.check_csrf()
+    current = flow.step(flow.Need.NOTHING)
+    form = forms.parse_email(request.form)
+    if not form.ok:
+        return page(
+            "email.html",
+            heading,
+            INVALID,
+            state=current.state,
+            form=form,
+            email_value=form.get("email"),
+            confirm_value=form.get("confirmEmail"),
+        )
+    current.state.email = form.get("email")
+    ps.save(current)
+    return see_other("/scegli-metodo")
+
+
+@bp.route("/scegli-metodo", methods=["GET", "POST"])
+def choose_method() -> Response:
+    heading = _("Come vuoi pagare?")
+    if request.method == "GET":
+        current = flow.step(flow.Need.EMAIL)
+        return page("methods.html", heading, state=current.state, form=None, methods=flow.methods(current))
+    ps.check_csrf()
+    current = flow.step(flow.Need.EMAIL)
+    code = request.form.get("method", "")
+    if code not in {m.code for m in flow.methods(current)}:
+        form = forms.Form(errors={"methods": _l("Scegli uno dei metodi elencati")})
+        return page(
+            "methods.html", heading, INVALID, state=current.state, form=form, methods=flow.methods(current)
+        )
+    current.state.method = code
+    if code == psps.PaymentMethod.CP.value:
+        ps.save(current)
+        return see_other("/inserisci-carta")
+    current.state.card = None
+    flow.activate_and_choose(current)
+    return see_other("/lista-psp")
+
+
+@bp.route("/inserisci-carta", methods=["GET", "POST"])
+def enter_card() -> Response:
+    heading = _("Inserisci i dati della carta")
+    if request.method == "GET":
+        current = flow.step(flow.Need.CARD_METHOD)
+        return page("card.html", heading, form=forms.Form(), values={})
+    ps.check_csrf()
+    current = flow.step(flow.Need.CARD_METHOD)
+    form = forms.parse_card(request.form, wall_clock(current.now).date())
+    if not form.ok:
+        return page("card.html", heading, INVALID, form=form, values=forms.shown_again(form, "number", "cvv"))
+    current.state.card = flow.card_view(form.get("number"), form.get("name"), form.get("expiry"))
+    flow.activate_and_choose(current)
+    return see_other("/lista-psp")
+
+
+@bp.route("/lista-psp", methods=["GET", "POST"])
+def choose_psp() -> Response:
+    heading = _("Scegli chi gestirà il pagamento")
+    if request.method == "POST":
+        ps.check_csrf()
+    current = flow.step(flow.Need.ATTEMPT)
+    back = "/inserisci-carta" if flow.uses_card(current.state) else "/scegli-metodo"
+    if request.method == "GET":
+        return page("psps.html", heading, form=None, offers=flow.offers(current), back_url=back)
+    psp_id = request.form.get("psp", "")
+    if psp_id not in {o.psp.id for o in flow.offers(current)}:
+        form = forms.Form(errors={"psps": _l("Scegli uno dei gestori elencati")})
+        return page("psps.html", heading, INVALID, form=form, offers=flow.offers(current), back_url=back)
+    flow.choose_psp(current, psp_id)
+    return see_other("/riepilogo-pagamento")
+
+
+@bp.route("/riepilogo-pagamento", methods=["GET", "POST"])
+def summary() -> Response:
+    if request.method == "POST":
+        ps.check_csrf()
+        current = flow.step(flow.Need.PSP)  # after the payment this already leads to /esito
+        return see_other(flow.press_pay(current))
+    state = flow.step(flow.Need.PSP).state
+    return page(
+        "summary.html",
+        _("Controlla e conferma il pagamento"),
+        state=state,
+        pay_with=flow.pay_with(state),
+        psp_name=flow.psp_name(state.psp_id),
+    )
+
+
+@bp.route("/verifica-3ds", methods=["GET", "POST"])
+def challenge() -> Response:
+    heading = _("Conferma il pagamento con la tua banca")
+    code = test_cards.CHALLENGE_CODE
+    if request.method == "GET":
+        flow.step(flow.Need.CHALLENGE)
+        return page("challenge.html", heading, form=forms.Form(), challenge_code=code)
+    ps.check_csrf()
+    current = flow.step(flow.Need.CHALLENGE)
+    form = forms.parse_challenge(request.form)
+    if not form.ok:
+        return page("challenge.html", heading, INVALID, form=form, challenge_code=code)
+    flow.answer_challenge(current, form.get("otp"))
+    return see_other("/esito")
+
+
+@bp.route("/annulla", methods=["GET", "POST"])
+def cancel() -> Response:
+    if request.method == "GET":
+        current = flow.step(flow.Need.NOTHING)
+        back = flow.resume_url(current.state)
+        return page("cancel_confirm.html", _("Vuoi annullare il pagamento?"), back_url=back)
+    ps.check_csrf()
+    flow.cancel(flow.step(flow.Need.NOTHING))
+    return see_other("/annullato")
+
+
+# --- where it ends -----------------------------------------------------------------------------
+
+
+@bp.get("/esito")
+def outcome() -> Response:
+    current = flow.settle_outcome()
+    state = current.state
+    code = shown_outcome(state.outcome).value
+    text = outcome_text(code)
+    amount = flow.euro(state.total)
+    return page(
+        "outcome.html",
+        str(text.title) % {"amount": amount},
+        outcome=code,
+        kind=text.kind,
+        body=str(text.body) % {"email": state.email or ""},
+        charged=text.charged,
+        exit_url=state.exit_url(),
+        exit_label=_("Torna al sito dell'Ente") if state.return_urls else _("Torna alla home"),
+    )
+
+
+@bp.get("/annullato")
+def cancelled() -> Response:
+    current = flow.terminal(Ending.CANCELLED)
+    return _terminal(
+        current,
+        "cancelled",
+        _("L'operazione è stata annullata"),
+        _("Hai annullato il pagamento."),
+    )
+
+
+@bp.get("/errore")
+def error_page() -> Response:
+    current = ps.load()
+    return _terminal(
+        current,
+        "error",
+        _("Si è verificato un errore imprevisto"),
+        _("Non è stato possibile completare il pagamento. Riprova più tardi."),
+    )
+
+
+@bp.get("/sessione-scaduta")
+def session_expired() -> Response:
+    current = ps.load()
+    return _terminal(
+        current,
+        "expired",
+        _("La sessione è scaduta"),
+        _("Il tempo a disposizione per completare il pagamento è terminato. Riprova dall'inizio."),
+    )
+
+
+def _terminal(current: ps.Current | None, ending: str, heading: str, body: str) -> Response:
+    exit_url = flow.exit_url(current, Ending(ending))
+    in_cart = current is not None and current.state.return_urls is not None
+    return page(
+        "terminal.html",
+        heading,
+        ending=ending,
+        body=body,
+        exit_url=exit_url,
+        exit_label=_("Torna al sito dell'Ente") if in_cart else _("Torna alla home"),
+    )

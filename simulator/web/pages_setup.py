@@ -1,0 +1,95 @@
+"""What the checkout pages need around their views: language (Flask-Babel, ``?lang=``), the signed
+session cookie, template helpers, the 29-digit RptId route converter and the security headers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, request, session
+from flask_babel import Babel
+from werkzeug.routing import BaseConverter
+
+from simulator.domain.codes import Nav
+from simulator.domain.money import format_euro_it
+from simulator.services.page_sessions import PageSessionService
+from simulator.web import pages_i18n, pages_session
+from simulator.web.errors import surface
+
+LANGUAGES = ("it", "en")
+DEFAULT_LANGUAGE = "it"
+
+# No inline script or style anywhere; forms post only to the sandbox itself. The return URLs are
+# plain links (navigations), which form-action does not govern.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self';"
+    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+class RptIdConverter(BaseConverter):
+    """``/{rptId}``: exactly 29 digits, so no other one-segment path is taken for a deep link."""
+
+    regex = "[0-9]{29}"
+
+
+def page_language() -> str:
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def lang_url(lang: str) -> str:
+    """This page's address with ``lang`` switched (a plain link: no JavaScript needed)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(args)}"
+
+
+def grouped(nav: str) -> str:
+    return Nav(nav).grouped() if len(nav) == 18 else nav
+
+
+def init_app(app: Flask) -> None:
+    sandbox = app.extensions["sandbox"]
+    PageSessionService(sandbox).ensure_table()
+    pages_i18n.ensure_compiled()
+    app.secret_key = app.secret_key or sandbox.settings.resolved_secret_key()
+    app.config.update(
+        SESSION_COOKIE_NAME="sandbox_checkout",
+        SESSION_COOKIE_SAMESITE="Lax",  # a cross-site form post arrives without it: nothing to act on
+        SESSION_COOKIE_HTTPONLY=True,
+    )
+    Babel(app, locale_selector=page_language, default_locale=DEFAULT_LANGUAGE)
+    app.url_map.converters["rptid"] = RptIdConverter
+    app.jinja_env.filters["euro"] = format_euro_it
+    app.jinja_env.filters["grouped"] = grouped
+    app.jinja_env.globals["csrf_token"] = pages_session.csrf_token  # also inside imported macros
+    app.jinja_env.autoescape = True  # every template, whatever its extension: user data is escaped
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        return {"page_lang": page_language(), "lang_url": lang_url}
+
+    @app.before_request
+    def _language() -> None:
+        wanted = request.args.get("lang")
+        if wanted in LANGUAGES and surface() == "pages":
+            session["lang"] = wanted
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        if surface() != "pages":
+            return response
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"  # the back button asks the server again
+        return response

@@ -1,0 +1,334 @@
+"""The checkout session and the pages' defences: CSRF tokens, a second "Paga", the back button,
+expiry by the tenant clock, stale forms, security headers, and no card number kept anywhere."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from simulator.services.clock import FixedClock
+from simulator.storage.page_sessions import page_sessions
+from simulator.testing.pages_client import Card, Page, PagesClient, pay
+from tests.conftest import ApiClient
+from tests.functional.pages_factories import (
+    EC,
+    EMAIL,
+    ERROR_URL,
+    NAV,
+    assert_page_frame,
+    browser,
+    create_cart,
+    receipts_of,
+)
+
+
+def to_summary(pages: PagesClient, start: str, card: str = "4242424242424242") -> Page:
+    page = pages.get(start)
+    if page.path == "/dati-pagamento":
+        page = pages.get(page.href("continue"))
+    page = pages.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
+    page = pages.submit(page, "method-form", button="method-CP")
+    page = pages.submit(
+        page, "card-form", {"number": card, "expirationDate": "12/30", "cvv": "123", "name": "M R"}
+    )
+    page = pages.submit(page, "psp-form", button="psp-DEMOPSP001")
+    assert page.path == "/riepilogo-pagamento"
+    return page
+
+
+# --- CSRF ---------------------------------------------------------------------------------------
+
+
+def test_a_form_posted_with_a_forged_token_is_refused_and_changes_nothing(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    page = pages.get(f"/c/{create_cart(api, email=None)}")
+
+    refused = pages.submit(
+        page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL, "csrf_token": "forged"}
+    )
+
+    assert refused.status == 400
+    assert refused.heading == "La richiesta non è valida"
+    assert_page_frame(refused)
+    assert pages.get("/scegli-metodo").path == "/inserisci-email"  # the email was not kept
+
+
+def test_a_form_posted_without_a_token_is_refused(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    pages.get(f"/c/{create_cart(api)}")
+
+    refused = pages.post("/inserisci-email", {"email": EMAIL, "confirmEmail": EMAIL})
+
+    assert refused.status == 400
+
+
+def test_paga_without_a_token_charges_nothing(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    to_summary(pages, f"/c/{create_cart(api)}")
+
+    refused = pages.post("/riepilogo-pagamento", {})
+
+    assert refused.status == 400
+    assert receipts_of(api) == []
+
+
+def test_a_token_from_another_browser_is_refused(app: Flask, api: ApiClient) -> None:
+    mine, theirs = browser(app), browser(app)
+    their_token = theirs.get("/inserisci-dati-avviso").form("notice-form").fields["csrf_token"]
+    mine.get("/inserisci-dati-avviso")
+
+    refused = mine.post("/inserisci-dati-avviso", {"billCode": NAV, "cf": EC, "csrf_token": their_token})
+
+    assert refused.status == 400
+
+
+def test_the_csrf_page_speaks_english_when_asked(app: Flask) -> None:
+    pages = browser(app)
+    pages.get("/?lang=en")
+
+    refused = pages.post("/inserisci-dati-avviso", {"billCode": NAV, "cf": EC})
+
+    assert refused.status == 400
+    assert refused.heading == "The request is not valid"
+
+
+# --- never twice --------------------------------------------------------------------------------
+
+
+def test_pressing_paga_twice_charges_once_and_shows_the_outcome_again(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/c/{create_cart(api)}")
+
+    first = pages.submit(summary, "pay-form")
+    second = pages.submit(summary, "pay-form")  # the same form, posted again
+
+    assert first.path == second.path == "/esito"
+    assert first.by_id("outcome").attrs["data-outcome"] == "0"
+    assert second.by_id("outcome").attrs["data-outcome"] == "0"
+    assert len(receipts_of(api)) == 1
+
+
+def test_a_second_paga_racing_the_first_is_refused_by_the_service(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/c/{create_cart(api)}")
+    stale = app.test_client()  # another tab whose session state still says "not paid"
+    with pages.transport.client.session_transaction() as cookie:  # type: ignore[attr-defined]
+        sid, csrf = cookie["sid"], cookie["csrf"]
+    with stale.session_transaction() as other:
+        other["sid"], other["csrf"] = sid, csrf
+    pages.submit(summary, "pay-form")
+    from simulator.services.page_sessions import PageSessionService
+
+    service = PageSessionService(app.extensions["sandbox"])
+    loaded = service.load(sid)
+    assert loaded is not None
+    loaded.session.data.update(ending=None, outcome=None)  # as the racing request read it
+    service.save(loaded.session)
+
+    again = stale.post("/riepilogo-pagamento", data={"csrf_token": csrf}, follow_redirects=True)
+
+    assert again.status_code == 200
+    assert b'data-outcome="0"' in again.data
+    assert len(receipts_of(api)) == 1
+
+
+def test_the_back_button_after_paying_shows_the_outcome_not_the_summary(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/c/{create_cart(api)}")
+    pages.submit(summary, "pay-form")
+
+    for path in (
+        "/riepilogo-pagamento",
+        "/lista-psp",
+        "/inserisci-carta",
+        "/scegli-metodo",
+        "/inserisci-email",
+    ):
+        assert pages.get(path).path == "/esito", path
+    assert len(receipts_of(api)) == 1
+
+
+def test_cancelling_after_paying_is_not_possible(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/c/{create_cart(api)}")
+    pages.submit(summary, "pay-form")
+
+    after = pages.post("/annulla", {"csrf_token": summary.form("pay-form").fields["csrf_token"]})
+
+    assert after.path == "/esito"
+    assert len(receipts_of(api)) == 1
+
+
+def test_pages_served_to_a_browser_are_never_cached(app: Flask, api: ApiClient) -> None:
+    page = browser(app).get(f"/c/{create_cart(api)}")
+
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+# --- expiry ------------------------------------------------------------------------------------------
+
+
+def test_an_idle_session_expires_by_the_tenant_clock(app: Flask, api: ApiClient, clock: FixedClock) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/{EC}{NAV}")
+    clock.advance(11 * 60)
+
+    page = pages.submit(summary, "pay-form")
+
+    assert page.path == "/sessione-scaduta"
+    assert page.heading == "La sessione è scaduta"
+    assert page.href("exit") == "/"
+    assert receipts_of(api) == []
+    assert_page_frame(page)
+
+
+def test_an_expired_session_frees_its_notice_at_once(app: Flask, api: ApiClient, clock: FixedClock) -> None:
+    pages = browser(app)
+    to_summary(pages, f"/{EC}{NAV}")
+    clock.advance(11 * 60)
+    pages.get("/riepilogo-pagamento")  # seen expired: its attempt ends
+
+    again = pay(browser(app), f"/{EC}{NAV}")
+
+    assert again.outcome == 0
+
+
+def test_the_tenant_clock_moved_by_the_sandbox_api_expires_sessions(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/c/{create_cart(api)}")
+    assert api.post("/_sandbox/v1/clock/advance", json={"seconds": 3600}).status_code == 200
+
+    page = pages.submit(summary, "pay-form")
+
+    assert page.path == "/sessione-scaduta"
+    assert page.href("exit") == ERROR_URL  # expired -> the cart's error URL
+
+
+def test_a_stale_form_after_the_cart_expired_gets_the_expired_page(
+    app: Flask, api: ApiClient, clock: FixedClock
+) -> None:
+    pages = browser(app)
+    page = pages.get(f"/c/{create_cart(api)}")
+    clock.advance(10 * 60)
+
+    page = pages.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
+
+    assert page.path == "/sessione-scaduta"
+
+
+def test_a_mid_flow_page_without_a_session_gets_the_expired_page(app: Flask) -> None:
+    for path in ("/dati-pagamento", "/inserisci-email", "/scegli-metodo", "/riepilogo-pagamento", "/esito"):
+        page = browser(app).get(path)
+        assert page.path == "/sessione-scaduta", path
+        assert page.status == 200
+
+
+def test_skipping_ahead_goes_back_to_the_first_missing_step(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    pages.get(f"/c/{create_cart(api, email=None)}")
+
+    assert pages.get("/riepilogo-pagamento").path == "/inserisci-email"
+    assert pages.get("/verifica-3ds").path == "/inserisci-email"
+    assert pages.get("/annullato").path == "/inserisci-email"
+
+
+def test_the_outcome_page_before_paying_goes_back_to_the_summary(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    to_summary(pages, f"/c/{create_cart(api)}")
+
+    assert pages.get("/esito").path == "/riepilogo-pagamento"
+
+
+# --- nothing sensitive kept, headers ------------------------------------------------------------------
+
+
+def test_neither_the_card_number_nor_the_cvv_is_kept(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/c/{create_cart(api)}", card="4000000000003006")
+    pages.submit(summary, "pay-form")
+
+    with app.extensions["sandbox"].store.engine.connect() as conn:
+        stored = " ".join(str(row.data) for row in conn.execute(select(page_sessions)))
+    assert "4000000000003006" not in stored and "3006" in stored  # last 4 digits only
+    assert "cvv" not in stored.lower()
+    with pages.transport.client.session_transaction() as cookie:  # type: ignore[attr-defined]
+        assert set(cookie) <= {"sid", "csrf", "lang"}
+
+
+def test_pages_carry_a_strict_content_security_policy_and_security_headers(app: Flask) -> None:
+    response = app.test_client().get("/")
+
+    csp = response.headers["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    html = response.get_data(as_text=True)
+    assert "<script" not in html and "<style" not in html and " style=" not in html
+
+
+def test_error_pages_and_static_files_carry_the_headers_too(app: Flask) -> None:
+    client = app.test_client()
+    for path in ("/non-esiste", "/static/css/sandbox.css"):
+        with client.get(path) as response:  # closes the static file it streams
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_api_surfaces_keep_their_json_errors(app: Flask, api: ApiClient) -> None:
+    for path in ("/_sandbox/v1/non-esiste", "/ecommerce/checkout/v1/carts/nope", "/gpd/non-esiste"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.mimetype == "application/json", path
+        assert "Content-Security-Policy" not in response.headers
+
+
+def test_an_unexpected_error_on_a_page_is_a_page_without_a_trace(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom: secret internals")
+
+    monkeypatch.setitem(app.view_functions, "pages.home", broken)
+
+    response = app.test_client().get("/")
+
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Si è verificato un errore imprevisto" in text
+    assert "Traceback" not in text and "boom" not in text
+    assert "AMBIENTE DI PROVA" in text
+
+
+def test_a_wrong_method_on_a_page_is_an_html_405(app: Flask) -> None:
+    response = app.test_client().post("/")
+
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+    assert "Operazione non consentita" in response.get_data(as_text=True)
+
+
+def test_a_card_pays_with_any_valid_unlisted_number(app: Flask, api: ApiClient) -> None:
+    assert pay(browser(app), f"/c/{create_cart(api)}", card=Card("5555555555554444")).outcome == 0
+
+
+def test_a_payment_whose_attempt_was_reset_away_ends_on_the_error_page(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    summary = to_summary(pages, f"/c/{create_cart(api)}")
+    assert api.post("/_sandbox/v1/reset").status_code == 204
+
+    page = pages.submit(summary, "pay-form")
+
+    assert page.path == "/errore"
+    assert page.heading == "Si è verificato un errore imprevisto"
+    assert page.href("exit") == ERROR_URL
+    assert receipts_of(api) == []
