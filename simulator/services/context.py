@@ -1,10 +1,9 @@
-"""The Sandbox: the one object that holds what every use case needs (settings, store, clock,
-fake-data seed), and the per-request ``TenantScope`` that fixes the tenant and its "now"."""
+"""The Sandbox: the one object that holds what every use case needs (settings, store, clock),
+and the tenant names that scope everything."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from simulator.config import Settings
@@ -33,11 +32,3 @@ class Sandbox:
 
     def tenant_now(self, tx: Tx, tenant: str) -> datetime:
         return shifted(self.clock(), tx.clock_offset(tenant))
-
-
-@dataclass(frozen=True, slots=True)
-class TenantScope:
-    """Who is asking (tenant) and when it is for them (now), fixed for one request."""
-
-    tenant: str
-    now: datetime

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.services.context import Sandbox
-from simulator.storage import page_sessions as rows
 
 # How long a finished or abandoned session is kept before it may be purged.
 RETENTION = timedelta(days=1)
@@ -40,9 +39,6 @@ class LoadedSession:
 class PageSessionService:
     sandbox: Sandbox
 
-    def ensure_table(self) -> None:
-        rows.create_table(self.sandbox.store.engine)
-
     def now(self, tenant: str) -> datetime:
         with self.sandbox.store.transaction() as tx:
             return self.sandbox.tenant_now(tx, tenant)
@@ -54,28 +50,24 @@ class PageSessionService:
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
             expires = now + ttl if until is None else min(now + ttl, until)
-            rows.delete_older_than(tx.conn, tenant, now - RETENTION)
+            tx.purge_page_sessions(tenant, now - RETENTION)
             session = PageSession(secrets.token_urlsafe(32), tenant, expires, dict(data))
-            rows.insert_session(tx.conn, rows.PageSessionRow(session.id, tenant, now, expires, _doc(session)))
+            tx.insert_page_session(session.id, tenant, now, expires, _doc(session))
             return LoadedSession(session, now)
 
     def load(self, session_id: str) -> LoadedSession | None:
         with self.sandbox.store.transaction() as tx:
-            row = rows.load_session(tx.conn, session_id)
-            if row is None:
+            found = tx.page_session(session_id)
+            if found is None:
                 return None
-            now = self.sandbox.tenant_now(tx, row.tenant)
-        expires = datetime.fromisoformat(row.data["expiresAt"])
-        return LoadedSession(PageSession(row.id, row.tenant, expires, dict(row.data["state"])), now)
+            tenant, data = found
+            now = self.sandbox.tenant_now(tx, tenant)
+        expires = datetime.fromisoformat(data["expiresAt"])
+        return LoadedSession(PageSession(session_id, tenant, expires, dict(data["state"])), now)
 
     def save(self, session: PageSession) -> None:
         with self.sandbox.store.transaction() as tx:
-            rows.save_session(
-                tx.conn,
-                rows.PageSessionRow(
-                    session.id, session.tenant, session.expires_at, session.expires_at, _doc(session)
-                ),
-            )
+            tx.save_page_session(session.id, session.expires_at, _doc(session))
 
 
 def _doc(session: PageSession) -> dict[str, Any]:

@@ -448,6 +448,33 @@ class Tx:
         n = t.notice_locks.c
         self.conn.execute(delete(t.notice_locks).where(n.tenant == tenant, n.attempt_id == attempt_id))
 
+    # --- checkout page sessions ------------------------------------------------------------
+    def insert_page_session(
+        self, session_id: str, tenant: str, created_at: datetime, expires_at: datetime, data: dict[str, Any]
+    ) -> None:
+        self.conn.execute(
+            insert(t.page_sessions).values(
+                id=session_id, tenant=tenant, created_at=created_at, expires_at=expires_at, data=data
+            )
+        )
+
+    def page_session(self, session_id: str) -> tuple[str, dict[str, Any]] | None:
+        """(tenant, data) of a page session, whoever asks: the cookie's random id is the key."""
+        c = t.page_sessions.c
+        row = self.conn.execute(select(c.tenant, c.data).where(c.id == session_id)).first()
+        return None if row is None else (str(row.tenant), dict(row.data or {}))
+
+    def save_page_session(self, session_id: str, expires_at: datetime, data: dict[str, Any]) -> None:
+        c = t.page_sessions.c
+        self.conn.execute(
+            update(t.page_sessions).where(c.id == session_id).values(data=data, expires_at=expires_at)
+        )
+
+    def purge_page_sessions(self, tenant: str, before: datetime) -> None:
+        """Forget a tenant's sessions that ended before ``before`` (each tenant has its own clock)."""
+        c = t.page_sessions.c
+        self.conn.execute(delete(t.page_sessions).where(c.tenant == tenant, c.expires_at < before))
+
     # --- whole tenant --------------------------------------------------------------------
     def reset_tenant(self, tenant: str) -> None:
         for table in (

@@ -129,3 +129,14 @@ notice_locks = Table(
     UniqueConstraint("tenant", "fiscal_code", "nav", name="uq_notice_lock"),
 )
 Index("ix_notice_locks_attempt", notice_locks.c.tenant, notice_locks.c.attempt_id)
+
+page_sessions = Table(
+    "page_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+Index("ix_page_sessions_tenant_expiry", page_sessions.c.tenant, page_sessions.c.expires_at)

@@ -12,7 +12,6 @@ from werkzeug.routing import BaseConverter
 
 from simulator.domain.codes import Nav
 from simulator.domain.money import format_euro_it
-from simulator.services.page_sessions import PageSessionService
 from simulator.web import pages_i18n, pages_session
 from simulator.web.errors import surface
 
@@ -59,7 +58,6 @@ def grouped(nav: str) -> str:
 
 def init_app(app: Flask) -> None:
     sandbox = app.extensions["sandbox"]
-    PageSessionService(sandbox).ensure_table()
     pages_i18n.ensure_compiled()
     app.secret_key = app.secret_key or sandbox.settings.resolved_secret_key()
     app.config.update(

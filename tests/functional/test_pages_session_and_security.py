@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from simulator.services.clock import FixedClock
-from simulator.storage.page_sessions import page_sessions
+from simulator.storage.tables import page_sessions
 from simulator.testing.pages_client import Card, Page, PagesClient, pay
 from tests.conftest import ApiClient
 from tests.functional.pages_factories import (
