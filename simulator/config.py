@@ -34,6 +34,11 @@ class Settings:
     # Signs the pages' session cookie. None: generated once per data dir and kept in
     # ``<data_dir>/secret_key`` (see ``resolved_secret_key``); set it when several hosts share a database.
     secret_key: str | None = None
+    # Folders of user scenarios, loaded after the built-ins (a user scenario with a built-in's id
+    # replaces it). Environment: PAGOPA_SANDBOX_SCENARIOS, os.pathsep-separated.
+    scenario_dirs: tuple[str, ...] = ()
+    # The journal keeps this many entries per tenant; the oldest are dropped first.
+    journal_size: int = 1000
 
     @property
     def resolved_database_url(self) -> str:
@@ -73,11 +78,18 @@ class Settings:
         ):
             if (v := get(name)) is not None:
                 values[key] = v
-        for name, key in (("PORT", "port"), ("WORKERS", "workers"), ("MAX_BODY_BYTES", "max_body_bytes")):
+        for name, key in (
+            ("PORT", "port"),
+            ("WORKERS", "workers"),
+            ("MAX_BODY_BYTES", "max_body_bytes"),
+            ("JOURNAL_SIZE", "journal_size"),
+        ):
             if (v := get(name)) is not None:
                 values[key] = _int(prefix + name, v)
         if (v := get("API_KEYS")) is not None:
             values["api_keys"] = frozenset(k.strip() for k in v.split(",") if k.strip())
+        if (v := get("SCENARIOS")) is not None:
+            values["scenario_dirs"] = tuple(d for d in v.split(os.pathsep) if d.strip())
         if (v := get("EPHEMERAL")) is not None:
             values["ephemeral"] = v.lower() in ("1", "true", "yes", "on")
         return cls(**values)

@@ -18,9 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from simulator.domain.cart import Cart
 from simulator.domain.debt_position import DebtPosition, PositionStatus
+from simulator.domain.journal import JournalEntry, JournalQuery
 from simulator.domain.payment import PaymentAttempt
 from simulator.storage import tables as t
 from simulator.storage.documents import from_document, to_document
+
+JOURNAL_TRIM_EVERY = 50  # trimming costs a query: do it on one insert in fifty
 
 
 class Duplicate(Exception):
@@ -474,6 +477,69 @@ class Tx:
         """Forget a tenant's sessions that ended before ``before`` (each tenant has its own clock)."""
         c = t.page_sessions.c
         self.conn.execute(delete(t.page_sessions).where(c.tenant == tenant, c.expires_at < before))
+
+    # --- journal ---------------------------------------------------------------------------
+    def add_journal_entry(self, tenant: str, entry: JournalEntry, keep: int) -> None:
+        """Append an entry; every so often drop the tenant's entries beyond the newest ``keep``."""
+        j = t.journal.c
+        result = self.conn.execute(
+            insert(t.journal).values(
+                tenant=tenant,
+                at=entry.at,
+                direction=entry.direction,
+                method=entry.method,
+                url=entry.url,
+                path=entry.path[:2048],
+                status=entry.status,
+                latency_ms=entry.latency_ms,
+                cart_id=entry.cart_id,
+                request_body=entry.request_body,
+                response_body=entry.response_body,
+            )
+        )
+        new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if new_id % JOURNAL_TRIM_EVERY == 0:
+            oldest_kept = self.conn.execute(
+                select(j.id).where(j.tenant == tenant).order_by(j.id.desc()).offset(keep - 1).limit(1)
+            ).scalar()
+            if oldest_kept is not None:
+                self.conn.execute(delete(t.journal).where(j.tenant == tenant, j.id < oldest_kept))
+
+    def journal(self, tenant: str, query: JournalQuery, keep: int) -> list[JournalEntry]:
+        """The newest entries first, at most ``keep`` back (older ones are as good as dropped)."""
+        j = t.journal.c
+        newest = select(j.id).where(j.tenant == tenant).order_by(j.id.desc()).limit(keep).subquery()
+        conds: list[Any] = [j.tenant == tenant, j.id.in_(select(newest.c.id))]
+        if query.path:
+            conds.append(j.path.startswith(query.path, autoescape=True))
+        if query.status is not None:
+            conds.append(j.status == query.status)
+        if query.cart_id:
+            conds.append(j.cart_id == query.cart_id)
+        if query.since is not None:
+            conds.append(j.at >= query.since)
+        rows = self.conn.execute(
+            select(t.journal).where(*conds).order_by(j.id.desc()).limit(query.limit)
+        ).all()
+        return [
+            JournalEntry(
+                id=r.id,
+                at=_aware(r.at),
+                direction=r.direction,
+                method=r.method,
+                url=r.url,
+                path=r.path,
+                status=r.status,
+                latency_ms=r.latency_ms,
+                cart_id=r.cart_id,
+                request_body=r.request_body,
+                response_body=r.response_body,
+            )
+            for r in rows
+        ]
+
+    def clear_journal(self, tenant: str) -> None:
+        self.conn.execute(delete(t.journal).where(t.journal.c.tenant == tenant))
 
     # --- whole tenant --------------------------------------------------------------------
     def reset_tenant(self, tenant: str) -> None:

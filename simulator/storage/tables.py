@@ -140,3 +140,21 @@ page_sessions = Table(
     Column("data", JSON, nullable=False),
 )
 Index("ix_page_sessions_tenant_expiry", page_sessions.c.tenant, page_sessions.c.expires_at)
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("direction", String(3), nullable=False),  # "in": a request to the sandbox; "out": a call it made
+    Column("method", String(10), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("path", String(2048), nullable=False),
+    Column("status", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("cart_id", String(36)),
+    Column("request_body", Text),
+    Column("response_body", Text),
+)
+Index("ix_journal_tenant", journal.c.tenant, journal.c.id)

@@ -1,20 +1,29 @@
-"""The request pipeline every surface shares: tenant, request id, subscription key, one log line."""
+"""The request pipeline every surface shares: tenant, request id, subscription key, one log line
+and one journal entry per request."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 
 from flask import Flask, Response, current_app, g, request
 
+from simulator.domain.errors import TenantError
+from simulator.domain.journal import JournalEntry, excerpt
 from simulator.services.context import DEFAULT_TENANT, Sandbox, check_tenant
+from simulator.services.journal import JournalService
 from simulator.web.errors import Unauthorized
 
 access_log = logging.getLogger("simulator.access")
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
+
+# Not journaled: the journal itself, health probes and static files.
+UNJOURNALED = ("/_sandbox/v1/journal", "/_sandbox/v1/health", "/static/")
+CART_ID = re.compile(r"/(?:carts|c)/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 
 def sandbox() -> Sandbox:
@@ -48,6 +57,8 @@ def init_app(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         if request.path.startswith("/gpd/"):
             response.headers["X-Request-Id"] = g.get("request_id", "")
+        if not request.path.startswith(UNJOURNALED):
+            _journal(response)
         if sandbox().settings.log_requests:
             access_log.info(
                 json.dumps(
@@ -63,3 +74,48 @@ def init_app(app: Flask) -> None:
                 )
             )
         return response
+
+
+def cart_id_of(response: Response) -> str | None:
+    """The cart a request concerns: set by a view, or read from the path or the Location header."""
+    if g.get("cart_id"):
+        return str(g.cart_id)
+    for text in (request.path, response.headers.get("Location", "")):
+        if match := CART_ID.search(text):
+            return match.group(1)
+    return None
+
+
+def _journal(response: Response) -> None:
+    try:
+        journal_tenant = tenant()
+    except TenantError:
+        return  # nothing to file it under: the request was refused for its tenant
+    sb = sandbox()
+    body = None if response.direct_passthrough or response.is_streamed else response.get_data()
+    JournalService(sb).record(
+        journal_tenant,
+        JournalEntry(
+            at=sb.clock(),
+            direction="in",
+            method=request.method,
+            url=request.url,
+            path=request.path,
+            status=response.status_code,
+            latency_ms=round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+            cart_id=cart_id_of(response),
+            request_body=_request_excerpt(),
+            response_body=excerpt(body),
+        ),
+    )
+
+
+def _request_excerpt() -> str | None:
+    """The request body as read by the view; one that was refused for its size is not read again."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        return f"[{request.content_length} bytes, over the {limit}-byte limit]"
+    try:
+        return excerpt(request.get_data(cache=True))
+    except Exception:  # a malformed or interrupted body: the response already says so
+        return None

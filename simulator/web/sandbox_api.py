@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, jsonify, request
 
 from simulator import __version__
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.errors import InvalidInput
+from simulator.domain.journal import JournalEntry, JournalQuery
+from simulator.services.journal import JournalService
 from simulator.services.notices import fresh_notice
 from simulator.web.pipeline import sandbox, tenant
-from simulator.web.wire import Fields, format_datetime
+from simulator.web.wire import Fields, compact, format_datetime, parse_datetime, query_int
+
+CART_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 bp = Blueprint("sandbox_api", __name__, url_prefix="/_sandbox/v1")
 
@@ -68,3 +74,47 @@ def reset() -> tuple[str, int]:
     with sandbox().store.transaction() as tx:
         tx.reset_tenant(tenant())
     return "", 204
+
+
+@bp.get("/journal")
+def read_journal() -> Response:
+    args = request.args
+    status = args.get("status")
+    if status is not None and not (status.isdigit() and 100 <= int(status) <= 599):
+        raise InvalidInput("status", "must be an HTTP status code")
+    cart = args.get("cart")
+    if cart is not None and not CART_ID.fullmatch(cart):
+        raise InvalidInput("cart", "must be a cart id (a UUID)")
+    query = JournalQuery(
+        path=args.get("path") or None,
+        status=int(status) if status is not None else None,
+        cart_id=cart,
+        since=parse_datetime(args["since"], "since") if args.get("since") else None,
+        limit=query_int("limit", 100, 1, 1000),
+    )
+    entries = JournalService(sandbox()).read(tenant(), query)
+    return jsonify({"entries": [_entry(e) for e in entries]})
+
+
+@bp.delete("/journal")
+def clear_journal() -> tuple[str, int]:
+    JournalService(sandbox()).clear(tenant())
+    return "", 204
+
+
+def _entry(e: JournalEntry) -> dict[str, object]:
+    return compact(
+        {
+            "id": e.id,
+            "at": format_datetime(e.at),
+            "direction": e.direction,
+            "method": e.method,
+            "url": e.url,
+            "path": e.path,
+            "status": e.status,
+            "latencyMs": e.latency_ms,
+            "cartId": e.cart_id,
+            "requestBody": e.request_body,
+            "responseBody": e.response_body,
+        }
+    )

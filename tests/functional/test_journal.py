@@ -1,0 +1,122 @@
+"""The journal: every request a tenant made, newest first, filterable, bounded, and clearable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from simulator.app import create_app
+from simulator.config import Settings
+from simulator.domain.journal import BODY_LIMIT, TRUNCATED
+from simulator.services.clock import FixedClock
+from tests.conftest import ApiClient
+from tests.functional import gpd_factories
+from tests.functional.test_checkout_cart_api import CART_V1, cart_body, cart_id_of
+
+JOURNAL = "/_sandbox/v1/journal"
+
+
+def entries(api: ApiClient, **query: Any) -> list[dict[str, Any]]:
+    response = api.get(JOURNAL, query_string=query)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return list(response.json["entries"])
+
+
+def test_a_gpd_create_is_journaled_with_its_bodies_and_latency(api: ApiClient) -> None:
+    created = api.post(gpd_factories.positions_url(), json=gpd_factories.position_body("J-1"))
+    assert created.status_code == 201
+
+    (entry,) = entries(api)
+    assert entry["direction"] == "in"
+    assert entry["method"] == "POST"
+    assert entry["path"] == gpd_factories.positions_url()
+    assert entry["status"] == 201
+    assert entry["latencyMs"] >= 0
+    assert '"iupd": "J-1"' in entry["requestBody"] or '"iupd":"J-1"' in entry["requestBody"]
+    assert '"status":"DRAFT"' in entry["responseBody"].replace(" ", "")
+    assert entry["at"].endswith("Z")
+
+
+def test_entries_are_newest_first_and_filter_by_path_status_and_since(
+    api: ApiClient, clock: FixedClock
+) -> None:
+    api.get(gpd_factories.position_url("missing"))
+    clock.advance(60)
+    api.post(gpd_factories.positions_url(), json=gpd_factories.position_body("J-2"))
+
+    assert [e["status"] for e in entries(api)] == [201, 404]
+    assert [e["status"] for e in entries(api, status=404)] == [404]
+    assert len(entries(api, path="/gpd/")) == 2
+    assert entries(api, path="/checkout/") == []
+    later = entries(api)[0]["at"]
+    assert [e["status"] for e in entries(api, since=later)] == [201]
+    assert len(entries(api, limit=1)) == 1
+
+
+def test_cart_requests_carry_the_cart_id_and_filter_by_it(api: ApiClient) -> None:
+    cart_id = cart_id_of(api.post(CART_V1, json=cart_body()).headers["Location"])
+    api.get(f"/ecommerce/checkout/v1/carts/{cart_id}")
+    api.post(CART_V1, json=cart_body())  # another cart
+
+    for_cart = entries(api, cart=cart_id)
+    assert [e["method"] for e in for_cart] == ["GET", "POST"]
+    assert all(e["cartId"] == cart_id for e in for_cart)
+
+
+def test_long_bodies_are_cut(api: ApiClient) -> None:
+    api.post(CART_V1, json=cart_body(idCart="x" * 5000))
+    (entry,) = entries(api)
+    assert entry["requestBody"].endswith(TRUNCATED)
+    assert len(entry["requestBody"]) == BODY_LIMIT + len(TRUNCATED)
+
+
+def test_the_journal_itself_and_health_probes_are_not_journaled(api: ApiClient) -> None:
+    api.get("/_sandbox/v1/health")
+    entries(api)
+    assert entries(api) == []
+
+
+def test_each_tenant_sees_and_clears_only_its_own_journal(app: Flask) -> None:
+    one, other = ApiClient(app.test_client(), "one"), ApiClient(app.test_client(), "other")
+    one.get("/_sandbox/v1/clock")
+    other.get("/_sandbox/v1/clock")
+
+    assert len(entries(one)) == 1
+    assert one.delete(JOURNAL).status_code == 204
+    assert entries(one) == []
+    assert len(entries(other)) == 1
+
+
+def test_the_journal_keeps_only_the_newest_entries(tmp_path: Path, clock: FixedClock) -> None:
+    settings = Settings(
+        data_dir=str(tmp_path),
+        database_url=f"sqlite:///{tmp_path / 'j.db'}",
+        log_requests=False,
+        journal_size=5,
+    )
+    app = create_app(settings, clock=clock)
+    api = ApiClient(app.test_client())
+    for _ in range(120):
+        api.get("/_sandbox/v1/clock")
+    api.get(gpd_factories.position_url("newest"))
+
+    kept = entries(api, limit=1000)
+    assert len(kept) == 5
+    assert kept[0]["status"] == 404  # the newest is there
+    app.extensions["sandbox"].store.engine.dispose()
+
+
+def test_bad_filters_are_400_problem_json(api: ApiClient) -> None:
+    for query in (
+        {"status": "abc"},
+        {"status": "99"},
+        {"cart": "not-a-uuid"},
+        {"since": "yesterday"},
+        {"limit": "0"},
+        {"limit": "1001"},
+    ):
+        response = api.get(JOURNAL, query_string=query)
+        assert response.status_code == 400, query
+        assert response.json["title"] == "Invalid request"
