@@ -1,10 +1,13 @@
-"""The application factory: builds one Sandbox (settings, store, clock) and registers the surfaces."""
+"""The application factory: builds one Sandbox (settings, store, clock, scenarios) and registers
+the surfaces."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from simulator.config import Settings
+from simulator.scenario.library import ScenarioLibrary
+from simulator.scenario.loader import load_library
 from simulator.services.clock import Clock
 from simulator.services.context import Sandbox
 from simulator.storage.engine import make_engine
@@ -17,8 +20,13 @@ def create_app(
     clock: Clock | None = None,
     store: Store | None = None,
     create_schema: bool = True,
+    scenarios: ScenarioLibrary | None = None,
 ) -> Flask:
+    """The sandbox app. ``scenarios`` defaults to the built-ins plus ``settings.scenario_dirs``;
+    a bad scenario file raises ``ScenarioError`` here, before anything is served."""
     settings = settings or Settings.from_env()
+    if scenarios is None:
+        scenarios = load_library(settings.scenario_dirs)
     if store is None:
         store = Store(make_engine(settings.resolved_database_url))
     if create_schema:
@@ -27,7 +35,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["sandbox"] = Sandbox(settings, store, clock)
+    app.extensions["sandbox"] = Sandbox(settings, store, clock, scenarios)
 
     from simulator.web import (
         checkout_api,

@@ -1,4 +1,5 @@
-"""The ``pagopa-sandbox`` command: serve the sandbox, and notice-number helpers for the shell."""
+"""The ``pagopa-sandbox`` command: serve the sandbox, and notice-number and scenario helpers for
+the shell."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from simulator.config import Settings
+
+if TYPE_CHECKING:
+    from simulator.scenario.library import ScenarioLibrary
 
 
 @click.group()
@@ -48,8 +53,22 @@ def main() -> None:
     "--workers", envvar="PAGOPA_SANDBOX_WORKERS", default=2, type=click.IntRange(1, 64), show_default=True
 )
 @click.option("--demo", is_flag=True, help="Seed a demo creditor (77777777777) and print NAVs to try.")
+@click.option(
+    "--scenarios",
+    "scenario_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of your own scenarios (repeatable; default: $PAGOPA_SANDBOX_SCENARIOS).",
+)
 def serve(
-    host: str, port: int, data_dir: str, ephemeral: bool, database_url: str | None, workers: int, demo: bool
+    host: str,
+    port: int,
+    data_dir: str,
+    ephemeral: bool,
+    database_url: str | None,
+    workers: int,
+    demo: bool,
+    scenario_dirs: tuple[str, ...],
 ) -> None:
     """Run the sandbox on a production WSGI server (gunicorn)."""
     ctx = click.get_current_context()
@@ -71,11 +90,17 @@ def serve(
         ephemeral=ephemeral,
         demo=demo,
     )
+    if scenario_dirs:
+        settings = settings.with_(scenario_dirs=scenario_dirs)
+    library = _load_scenarios(settings.scenario_dirs)  # refuse bad files before anything starts
     _prepare_database(settings)
     from simulator.server import SandboxServer
 
     where = "ephemeral database" if ephemeral else (_redact(database_url) if database_url else f"{data_dir}/")
-    click.echo(f"pagoPA sandbox on http://{host}:{port}  ({workers} workers, {where})", err=True)
+    click.echo(
+        f"pagoPA sandbox on http://{host}:{port}  ({workers} workers, {where}, {len(library)} scenarios)",
+        err=True,
+    )
     SandboxServer(settings).run()
 
 
@@ -165,6 +190,68 @@ def nav_check(nav_value: str) -> None:
             " accepted anyway, as pagoPA does"
         )
     click.echo("\n".join(lines))
+
+
+@main.group()
+def scenarios() -> None:
+    """Scenarios: list the library, check your own files."""
+
+
+@scenarios.command("list")
+@click.option(
+    "--scenarios",
+    "scenario_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of your own scenarios, listed with the built-ins (repeatable).",
+)
+def scenarios_list(scenario_dirs: tuple[str, ...]) -> None:
+    """Every scenario with its title and how to trigger it."""
+    from simulator.scenario.library import SelectionReason
+
+    library = _load_scenarios(scenario_dirs or Settings.from_env().scenario_dirs)
+    rows = [("ID", "TITLE", "HOW TO TRIGGER (besides its id)")]
+    for scenario in library:
+        ways = [t.text for t in library.triggers(scenario.id) if t.kind is not SelectionReason.EXPLICIT]
+        if scenario.overrides:
+            ways.append(f"overrides the built-in {Path(scenario.overrides).name}")
+        rows.append((scenario.id, scenario.title, "; ".join(ways) or "by id only"))
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    click.echo(
+        "Choose any scenario by id: header X-Sandbox-Scenario: <id>, or"
+        ' "sandbox": {"scenario": "<id>"} in the cart body.\n'
+    )
+    for row in rows:
+        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}".rstrip())
+
+
+@scenarios.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def scenarios_validate(paths: tuple[str, ...]) -> None:
+    """Check scenario files (or folders of them): print ``file:line: message`` for each problem
+    and exit 1, or say how many scenarios are valid."""
+    from simulator.scenario.loader import load_library
+    from simulator.scenario.model import ScenarioError
+
+    try:
+        library = load_library(paths, builtins=False)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} found", err=True)
+        sys.exit(1)
+    click.echo(f"{len(library)} scenario{'s' if len(library) != 1 else ''} OK")
+
+
+def _load_scenarios(scenario_dirs: tuple[str, ...]) -> ScenarioLibrary:
+    """The built-ins and the given folders, or a usage error listing every problem."""
+    from simulator.scenario.loader import load_library
+    from simulator.scenario.model import ScenarioError
+
+    try:
+        return load_library(scenario_dirs)
+    except ScenarioError as exc:
+        raise click.ClickException(f"invalid scenarios:\n{exc}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from simulator.config import Settings
 from simulator.domain.errors import TenantError
+from simulator.scenario.library import ScenarioLibrary
 from simulator.services.clock import Clock, shifted, system_clock
 from simulator.storage.store import Store, Tx
 
@@ -25,10 +26,19 @@ def check_tenant(name: str) -> str:
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, store: Store, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock | None = None,
+        scenarios: ScenarioLibrary | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock: Clock = clock or system_clock
+        # The loaded scenario library (None: not loaded, e.g. a Sandbox built by hand in a test).
+        # Replace it whole to reload: a new library is only ever built complete.
+        self.scenarios = scenarios
 
     def tenant_now(self, tx: Tx, tenant: str) -> datetime:
         return shifted(self.clock(), tx.clock_offset(tenant))
