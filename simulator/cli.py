@@ -128,6 +128,46 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@main.command()
+@click.argument("url")
+@click.option(
+    "--scenario", default=None, help="Scenario id for the cart (PUT /_sandbox/v1/carts/{id}/scenario)."
+)
+@click.option(
+    "--card",
+    "card_number",
+    default="4242424242424242",
+    show_default=True,
+    help="Card number (see the README's test cards).",
+)
+@click.option("--email", default="mario.rossi@example.com", show_default=True)
+@click.option("--tenant", default=None, help="X-Sandbox-Tenant (default: the cart's own tenant).")
+@click.option("--cancel", is_flag=True, help="Press Annulla on the summary instead of Paga.")
+def pay(
+    url: str, scenario: str | None, card_number: str, email: str, tenant: str | None, cancel: bool
+) -> None:
+    """Pay a cart headlessly through the pages' own links and forms; print where the browser lands.
+
+    URL is the cart API's Location (the redirect hop), a /c/{cartId} URL or a /{rptId} deep link.
+    """
+    from simulator.testing.headless import PayError, pay_url
+    from simulator.testing.pages_client import Card
+
+    try:
+        run = pay_url(
+            url, scenario=scenario, card=Card(number=card_number), email=email, tenant=tenant, cancel=cancel
+        )
+    except PayError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # connection refused, timeouts: requests' errors are OSErrors
+        raise click.ClickException(f"cannot reach the sandbox: {exc}") from None
+    checkout = run.checkout
+    click.echo(f"outcome {checkout.outcome} on {checkout.last.path}: {run.message}", err=True)
+    if run.landing_url is None:
+        raise click.ClickException(f"stopped on {checkout.last.path}: {run.message}")
+    click.echo(run.landing_url)
+
+
 @main.group()
 def nav() -> None:
     """Notice numbers (NAV): make a fresh one, or check one."""
