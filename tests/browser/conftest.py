@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from simulator.app import create_app
 from simulator.config import Settings
@@ -49,10 +49,37 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+RESPONSE = "tests.live_server.response"
+
+
+def keeping_the_response(app: Flask) -> Any:
+    """The WSGI app, noting its response in the environ for ``ClosingHandler``."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        response = app(environ, start_response)
+        environ[RESPONSE] = response
+        return response
+
+    return wsgi
+
+
+class ClosingHandler(WSGIRequestHandler):
+    """Closes the response when the browser drops the connection: werkzeug then skips closing it,
+    leaving a static file open (Chromium resets connections when it moves on to the next page), and
+    its ResourceWarning would fail whichever test happens to be running."""
+
+    def connection_dropped(self, error: BaseException, environ: dict[str, Any] | None = None) -> None:
+        response = (environ or {}).get(RESPONSE)
+        if response is not None and hasattr(response, "close"):
+            response.close()
+
+
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server(
+            "127.0.0.1", 0, keeping_the_response(app), threaded=True, request_handler=ClosingHandler
+        )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

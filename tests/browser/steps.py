@@ -67,7 +67,11 @@ def receipts(base_url: str, org: str = EC, tenant: str | None = None) -> list[di
 
 def pay_without_browser(base_url: str, start: str) -> None:
     """A whole payment by links and forms over HTTP (no browser), e.g. to make a notice paid."""
-    result = pay(PagesClient(RequestsTransport(base_url)), start)
+    transport = RequestsTransport(base_url)
+    try:
+        result = pay(PagesClient(transport), start)
+    finally:
+        transport.session.close()
     assert result.outcome == 0, result.last.html
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import LiveServer
-from tests.browser.steps import create_cart, open_cart, receipts
+from tests.browser.steps import create_cart, receipts
 from tests.functional.pages_factories import EC, NAV
 
 TENANT = "browser-e2e"  # the browser itself sends no tenant header: the cart's own tenant applies
@@ -69,7 +69,9 @@ def ec_site() -> Iterator[EcSite]:
 
 
 def go_to_summary_as_a_person(page: Any, location: str) -> None:
-    open_cart(page, location)
+    hop = page.goto(location)  # the gateway's hop: a 200 page whose meta refresh opens the cart
+    assert hop is not None and hop.status == 200 and hop.url == location
+    page.wait_for_url("**/inserisci-email")
     page.get_by_label("Indirizzo email", exact=True).fill("mario.rossi@example.com")
     page.get_by_label("Ripeti l'indirizzo email", exact=True).fill("mario.rossi@example.com")
     page.get_by_role("button", name="Continua").click()
@@ -100,9 +102,10 @@ def test_paying_a_cart_in_chromium_lands_on_the_ok_url_exactly_and_records_the_r
 
     page.get_by_role("button", name=re.compile("^Paga ")).click()
     page.wait_for_url("**/esito")
-    assert page.get_by_role("heading", level=1).inner_text() == "Hai pagato 122,00 €"  # 120,50 € + Banca Demo's 1,50 € fee
+    # 120,50 € and Banca Demo's 1,50 € card fee
+    assert page.get_by_role("heading", level=1).inner_text() == "Hai pagato 122,00 €"
     page.get_by_role("link", name="Torna al sito dell'Ente").click()
-    page.wait_for_url(ok_url)
+    page.wait_for_url(lambda url: url.startswith(ec_site.base))
 
     assert page.url == ok_url
     assert ec_site.pages() == ["/esito?stato=ok&id=42"]
@@ -124,7 +127,7 @@ def test_cancelling_a_cart_in_chromium_lands_on_the_cancel_url_and_charges_nothi
     page.wait_for_url("**/annullato")
     assert page.get_by_role("heading", level=1).inner_text() == "L'operazione è stata annullata"
     page.get_by_role("link", name="Torna al sito dell'Ente").click()
-    page.wait_for_url(cancel_url)
+    page.wait_for_url(lambda url: url.startswith(ec_site.base))
 
     assert page.url == cancel_url
     assert ec_site.pages() == ["/esito?stato=annullato&id=42"]
