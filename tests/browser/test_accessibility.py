@@ -25,11 +25,11 @@ from tests.browser.steps import (
     to_psps,
     to_summary,
 )
+from tests.functional.pages_factories import EC, NAV
 
 Axe = pytest.importorskip(
     "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed: audits skipped"
 ).Axe
-from tests.functional.pages_factories import EC, NAV
 
 WCAG_21_AA = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
