@@ -10,6 +10,7 @@ from simulator.scenario.library import ScenarioLibrary
 from simulator.scenario.loader import load_library
 from simulator.services.clock import Clock
 from simulator.services.context import Sandbox
+from simulator.services.scenario_reload import ScenarioWatcher
 from simulator.storage.engine import make_engine
 from simulator.storage.store import Store
 
@@ -35,12 +36,16 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["sandbox"] = Sandbox(settings, store, clock, scenarios)
+    sandbox = Sandbox(settings, store, clock, scenarios)
+    app.extensions["sandbox"] = sandbox
+    app.extensions["scenario_watcher"] = ScenarioWatcher(sandbox)
 
     from simulator.web import (
         checkout_api,
+        control_api,
         errors,
         gpd_api,
+        notify_api,
         pages,
         pages_setup,
         pipeline,
@@ -51,6 +56,18 @@ def create_app(
     pipeline.init_app(app)
     errors.init_app(app)
     pages_setup.init_app(app)
-    for blueprint in (checkout_api.bp, gpd_api.bp, receipts_api.bp, sandbox_api.bp, pages.bp):
+    for blueprint in (
+        checkout_api.bp,
+        gpd_api.bp,
+        receipts_api.bp,
+        sandbox_api.bp,
+        control_api.bp,
+        notify_api.bp,
+        pages.bp,
+    ):
         app.register_blueprint(blueprint)
+    if settings.notify_worker:  # one delivery thread per (gunicorn worker) process
+        from simulator.notify.worker import start_worker
+
+        app.extensions["notify_worker"] = start_worker(sandbox)
     return app

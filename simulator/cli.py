@@ -4,6 +4,7 @@ the shell."""
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import sys
 import tempfile
@@ -60,6 +61,12 @@ def main() -> None:
     type=click.Path(exists=True, file_okay=False),
     help="A folder of your own scenarios (repeatable; default: $PAGOPA_SANDBOX_SCENARIOS).",
 )
+@click.option(
+    "--trainer",
+    is_flag=True,
+    envvar="PAGOPA_SANDBOX_TRAINER_MODE",
+    help="Trainer mode: the summary page lets the tester choose the outcome (a scenario).",
+)
 def serve(
     host: str,
     port: int,
@@ -69,6 +76,7 @@ def serve(
     workers: int,
     demo: bool,
     scenario_dirs: tuple[str, ...],
+    trainer: bool,
 ) -> None:
     """Run the sandbox on a production WSGI server (gunicorn)."""
     ctx = click.get_current_context()
@@ -89,16 +97,21 @@ def serve(
         workers=workers,
         ephemeral=ephemeral,
         demo=demo,
+        trainer_mode=trainer,
     )
     if scenario_dirs:
         settings = settings.with_(scenario_dirs=scenario_dirs)
+    if not os.environ.get("PAGOPA_SANDBOX_NOTIFY_WORKER"):  # a server delivers its notifications
+        settings = settings.with_(notify_worker=True)
     library = _load_scenarios(settings.scenario_dirs)  # refuse bad files before anything starts
     _prepare_database(settings)
     from simulator.server import SandboxServer
 
     where = "ephemeral database" if ephemeral else (_redact(database_url) if database_url else f"{data_dir}/")
+    mode = ", trainer mode" if trainer else ""
     click.echo(
-        f"pagoPA sandbox on http://{host}:{port}  ({workers} workers, {where}, {len(library)} scenarios)",
+        f"pagoPA sandbox on http://{host}:{port}"
+        f"  ({workers} workers, {where}, {len(library)} scenarios{mode})",
         err=True,
     )
     SandboxServer(settings).run()

@@ -39,6 +39,23 @@ class Settings:
     scenario_dirs: tuple[str, ...] = ()
     # The journal keeps this many entries per tenant; the oldest are dropped first.
     journal_size: int = 1000
+    # Trainer mode: the summary page offers "choose the outcome" (a scenario) before paying.
+    trainer_mode: bool = False
+    # A scenario's delays (``delay: 3s``) are really slept, up to this many seconds each; every
+    # delay is recorded in the timeline whatever the cap. 0 sleeps nothing (the tests' choice).
+    delay_cap_seconds: float = 10.0
+    # How often (at most) a worker looks at its scenario folders' files and at the library
+    # generation in the database, reloading when either changed. 0: on every request.
+    scenario_watch_seconds: float = 1.0
+    # Notifications (simulator.notify). The delivery thread runs in each worker process of
+    # ``serve`` (which turns it on); off elsewhere, e.g. in tests, which call deliver_due().
+    notify_worker: bool = False
+    # Waits before the 1st attempt and after each failure, in seconds; then the delivery gives up.
+    # Environment: PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE="0s,30s,2m,10m,1h,6h".
+    notify_retry_schedule: tuple[float, ...] = (0, 30, 120, 600, 3600, 21600)
+    notify_timeout_seconds: float = 10.0  # one attempt, the whole exchange
+    notify_poll_seconds: float = 0.5  # how often the delivery thread looks for due deliveries
+    notify_concurrency: int = 4  # attempts in flight per worker process
 
     @property
     def resolved_database_url(self) -> str:
@@ -90,9 +107,45 @@ class Settings:
             values["api_keys"] = frozenset(k.strip() for k in v.split(",") if k.strip())
         if (v := get("SCENARIOS")) is not None:
             values["scenario_dirs"] = tuple(d for d in v.split(os.pathsep) if d.strip())
-        if (v := get("EPHEMERAL")) is not None:
-            values["ephemeral"] = v.lower() in ("1", "true", "yes", "on")
+        for name, key in (
+            ("DELAY_CAP_SECONDS", "delay_cap_seconds"),
+            ("SCENARIO_WATCH_SECONDS", "scenario_watch_seconds"),
+        ):
+            if (v := get(name)) is not None:
+                values[key] = _seconds(prefix + name, v)
+        for name, key in (
+            ("NOTIFY_TIMEOUT_SECONDS", "notify_timeout_seconds"),
+            ("NOTIFY_POLL_SECONDS", "notify_poll_seconds"),
+        ):
+            if (v := get(name)) is not None:
+                values[key] = _seconds(prefix + name, v)
+        if (v := get("NOTIFY_CONCURRENCY")) is not None:
+            values["notify_concurrency"] = _int(prefix + "NOTIFY_CONCURRENCY", v)
+        if (v := get("NOTIFY_RETRY_SCHEDULE")) is not None:
+            from simulator.notify.schedule import parse_schedule
+
+            try:
+                values["notify_retry_schedule"] = parse_schedule(v)
+            except ValueError as exc:
+                raise ValueError(f"{prefix}NOTIFY_RETRY_SCHEDULE: {exc}") from None
+        for name, key in (
+            ("EPHEMERAL", "ephemeral"),
+            ("TRAINER_MODE", "trainer_mode"),
+            ("NOTIFY_WORKER", "notify_worker"),
+        ):
+            if (v := get(name)) is not None:
+                values[key] = v.lower() in ("1", "true", "yes", "on")
         return cls(**values)
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise ValueError(f"{name} must be between 0 and 3600 seconds, not {value!r}")
+    return seconds
 
 
 def _int(name: str, value: str) -> int:

@@ -64,7 +64,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=str(tmp_path), log_requests=False)
+    """Scenario delays are recorded but not slept (``delay_cap_seconds=0``): tests stay fast."""
+    return Settings(data_dir=str(tmp_path), log_requests=False, delay_cap_seconds=0)
 
 
 @pytest.fixture

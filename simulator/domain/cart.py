@@ -13,6 +13,7 @@ from enum import Enum
 from urllib.parse import urlsplit
 
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
+from simulator.domain.selection import ScenarioChoice
 
 MAX_NOTICES = 5
 CART_TTL = timedelta(minutes=10)
@@ -51,6 +52,14 @@ class Cart:
     email: str | None = None
     id_cart: str | None = None
     all_ccp: bool | None = None
+    # The sandbox's own: which scenario runs it and why; its latest payment attempt; the node/EC
+    # fault code that stopped its payment before an attempt; for headless runs, where the browser
+    # went back to (or that it never did).
+    scenario: ScenarioChoice | None = None
+    attempt_id: str | None = None
+    fault: str | None = None
+    landed_on: str | None = None
+    never_returned: bool = False
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
@@ -104,6 +113,7 @@ def new_cart(
     id_cart: str | None = None,
     all_ccp: bool | None = None,
     ttl: timedelta = CART_TTL,
+    scenario: ScenarioChoice | None = None,
 ) -> Cart:
     if not 1 <= len(notices) <= MAX_NOTICES:
         raise InvalidInput("paymentNotices", f"must have 1 to {MAX_NOTICES} notices")
@@ -122,4 +132,5 @@ def new_cart(
         email=email,
         id_cart=id_cart,
         all_ccp=all_ccp,
+        scenario=scenario,
     )

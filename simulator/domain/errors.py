@@ -5,6 +5,7 @@ codes, ProblemJson and page messages are chosen in one place, ``simulator.web.er
      ├── InvalidInput             a request field is malformed (field + message)
      │    └── InvalidCode          a NAV, IUV, RptId, QR payload or fiscal code is malformed
      ├── TenantError              the X-Sandbox-Tenant value is not a valid tenant name
+     ├── SandboxNotFound          a sandbox resource (webhook, delivery) the tenant does not have
      ├── DebtPositionError        a GPD rule refused the operation (carries a GpdReason)
      ├── CheckoutError            Checkout refused a cart (carries a CheckoutReason)
      ├── PaymentAttemptError      a payment attempt cannot do that now (carries an AttemptReason)
@@ -43,6 +44,15 @@ class InvalidCode(InvalidInput):
 
 class TenantError(DomainError):
     """The tenant name is not valid."""
+
+
+class SandboxNotFound(DomainError):
+    """A resource of the sandbox's own API (a webhook subscription, a delivery) that the calling
+    tenant does not have."""
+
+    def __init__(self, what: str, ident: str) -> None:
+        super().__init__(f"No {what} has the id {ident[:100]!r}")
+        self.what = what
 
 
 class GpdReason(Enum):
@@ -146,6 +156,8 @@ class CheckoutReason(Enum):
     DUPLICATE_NOTICES = ("Invalid payment info", "Duplicate payment notice values found.")
     INVALID_NOTICE = ("Invalid payment info", "Invalid payment notice data")
     CART_NOT_FOUND = ("Cart not found", "Cart with id {cart_id} not found")
+    # The sandbox's control API (not production's): a cart whose payment is over or under way.
+    CART_CLOSED = ("Cart already completed", "Cart with id {cart_id} is {state}: it cannot {action}")
 
     @property
     def title(self) -> str:

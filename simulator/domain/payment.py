@@ -17,6 +17,7 @@ from enum import Enum
 from simulator.domain.cart import MAX_NOTICES, Ending, ReturnUrls, return_url
 from simulator.domain.errors import AttemptReason, InvalidInput, PaymentAttemptError, PaymentFault
 from simulator.domain.psps import PaymentMethod, Psp
+from simulator.domain.selection import ScenarioChoice
 
 __all__ = [
     "TOKEN_LIFETIME",
@@ -33,6 +34,7 @@ __all__ = [
     "cancel",
     "choose",
     "classify_fault",
+    "close_refunded",
     "expire",
     "fault",
     "outcome_for",
@@ -352,6 +354,10 @@ class PaymentAttempt:
     fee: int = 0
     outcome: OutcomeCode | None = None
     ended_at: datetime | None = None
+    scenario: ScenarioChoice | None = None  # the scenario that runs it, and what chose it
+    # A pending (17) payment whose result is scripted: it turns into ``resolution`` at ``resolves_at``.
+    resolves_at: datetime | None = None
+    resolution: Resolution | None = None
 
     @property
     def amount(self) -> int:
@@ -428,25 +434,52 @@ def choose(attempt: PaymentAttempt, method: PaymentMethod, psp: Psp, now: dateti
     return replace(attempt, method=method, psp_id=psp.id, psp_name=psp.name, fee=fee)
 
 
-def authorize(attempt: PaymentAttempt, outcome: OutcomeCode | int, now: datetime) -> PaymentAttempt:
+def authorize(
+    attempt: PaymentAttempt,
+    outcome: OutcomeCode | int,
+    now: datetime,
+    *,
+    resolves_at: datetime | None = None,
+    resolution: Resolution | None = None,
+) -> PaymentAttempt:
     """The PSP's answer: 0 -> NOTIFIED_OK, 17 -> CLOSED (pending), any KO code -> UNAUTHORIZED.
 
     Only an ACTIVATED attempt whose token lives and whose method and PSP are chosen can be
     authorized; a second authorization raises ALREADY_PROCESSED (so it never charges twice).
+    A pending payment given ``resolves_at`` turns into ``resolution`` (default ok) then, by
+    ``settle``; without it, it stays pending until ``resolve``.
     """
     code = parse_outcome(outcome)
     if code is OutcomeCode.REFUNDED:
         raise InvalidInput("outcome", "18 (refunded) is not an authorization outcome: resolve a pending one")
+    if resolves_at is not None and code is not OutcomeCode.TAKEN_IN_CHARGE:
+        raise InvalidInput("outcome", "only a pending (17) payment resolves later")
+    attempt = _authorizable(attempt, now)
+    if code is OutcomeCode.SUCCESS:
+        return _end(attempt, AttemptState.NOTIFIED_OK, now)
+    if code is OutcomeCode.TAKEN_IN_CHARGE:
+        return replace(
+            attempt,
+            state=AttemptState.CLOSED,
+            outcome=code,
+            resolves_at=resolves_at,
+            resolution=(resolution or Resolution.OK) if resolves_at is not None else None,
+        )
+    return _end(attempt, AttemptState.UNAUTHORIZED, now, code)
+
+
+def close_refunded(attempt: PaymentAttempt, now: datetime) -> PaymentAttempt:
+    """Authorized, but closing the payment failed and the money went back: REFUNDED (18)."""
+    return _end(_authorizable(attempt, now), AttemptState.REFUNDED, now)
+
+
+def _authorizable(attempt: PaymentAttempt, now: datetime) -> PaymentAttempt:
     attempt = _require(settle(attempt, now), "be authorized", AttemptState.ACTIVATED)
     if attempt.method is None or attempt.psp_id is None:
         raise PaymentAttemptError(
             AttemptReason.METHOD_NOT_CHOSEN, attempt_id=attempt.id, action="be authorized"
         )
-    if code is OutcomeCode.SUCCESS:
-        return _end(attempt, AttemptState.NOTIFIED_OK, now)
-    if code is OutcomeCode.TAKEN_IN_CHARGE:
-        return replace(attempt, state=AttemptState.CLOSED, outcome=code)
-    return _end(attempt, AttemptState.UNAUTHORIZED, now, code)
+    return attempt
 
 
 def cancel(attempt: PaymentAttempt, now: datetime) -> PaymentAttempt:
@@ -462,9 +495,16 @@ def expire(attempt: PaymentAttempt, at: datetime) -> PaymentAttempt:
 
 
 def settle(attempt: PaymentAttempt, now: datetime) -> PaymentAttempt:
-    """Apply what time does (idempotent): an unauthorized attempt expires at its token's end."""
+    """Apply what time does (idempotent): an unauthorized attempt expires at its token's end; a
+    pending one with a scripted result gets it when its time comes (dated then, not now)."""
     if attempt.state is AttemptState.ACTIVATED and not attempt.token_alive(now):
         return expire(attempt, attempt.token_expires_at)
+    if (
+        attempt.state is AttemptState.CLOSED
+        and attempt.resolves_at is not None
+        and now >= attempt.resolves_at
+    ):
+        return resolve(attempt, attempt.resolution or Resolution.OK, attempt.resolves_at)
     return attempt
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "SelectionReason",
     "Trigger",
     "builtin_dir",
+    "explain_uat",
     "uat_convention",
 ]
 
@@ -74,23 +75,34 @@ def uat_convention(fiscal_code: str | None, nav: str | None, card: str | None = 
     ``77777777777``/``77777777000``, which mean success. The NAV rule is kept to the test EC so
     that an integrator's own NAVs never fail by accident.
     """
+    found = explain_uat(fiscal_code, nav, card)
+    return found[0] if found is not None else None
+
+
+def explain_uat(fiscal_code: str | None, nav: str | None, card: str | None = None) -> tuple[str, str] | None:
+    """(scenario id, which convention gave it, in words), or None: see ``uat_convention``."""
     test_ec = UAT_TEST_EC.match(fiscal_code or "")
     suffix = test_ec.group(1) if test_ec else None
     if suffix is not None and nav and len(nav) == 18 and nav.isdigit() and nav[0] == "3":
         fault = UAT_NAV_FAULTS.get(nav[3:5])
         if fault is not None:
-            return fault
+            return fault, f"UAT: NAV 3xx{nav[3:5]}... of EC {fiscal_code}"
     if suffix is not None and suffix not in UAT_SUCCESS_SUFFIXES:
         failing = UAT_OUTCOMES.get(int(suffix))
         if failing is not None:
-            return failing
+            return failing, f"UAT: EC {fiscal_code}"
     if card:
-        by_card = _card_scenario(normalize_number(card))
+        number = normalize_number(card)
+        by_card = _card_scenario(number)
         if by_card is not None:
-            return by_card
+            return by_card, f"UAT: test card {_grouped(number)}"
     if suffix in UAT_SUCCESS_SUFFIXES:
-        return DEFAULT_SCENARIO
+        return DEFAULT_SCENARIO, f"UAT: EC {fiscal_code}"
     return None
+
+
+def _grouped(number: str) -> str:
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
 def _card_scenario(number: str) -> str | None:
@@ -112,8 +124,7 @@ def _uat_triggers() -> dict[str, list[str]]:
     for card in SANDBOX_CARDS:
         by_card = _card_scenario(card.number)
         if by_card is not None:
-            grouped = " ".join(card.number[i : i + 4] for i in range(0, len(card.number), 4))
-            found.setdefault(by_card, []).append(f"UAT: card {grouped}")
+            found.setdefault(by_card, []).append(f"UAT: card {_grouped(card.number)}")
     return found
 
 
@@ -129,8 +140,11 @@ class SelectionReason(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Selection:
+    """The chosen scenario, the kind of rule that chose it, and that rule in words."""
+
     scenario: Scenario
     reason: SelectionReason
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,13 +203,18 @@ class ScenarioLibrary:
 
     def uat(self, facts: MatchFacts) -> Scenario | None:
         """The scenario a UAT convention gives for the first notice that has one."""
+        found = self._uat(facts)
+        return found[0] if found is not None else None
+
+    def _uat(self, facts: MatchFacts) -> tuple[Scenario, str] | None:
         for notice in facts.notices:
-            scenario_id = uat_convention(notice.fiscal_code, notice.nav, facts.card)
-            if scenario_id is not None and scenario_id in self._by_id:
-                return self._by_id[scenario_id]
+            explained = explain_uat(notice.fiscal_code, notice.nav, facts.card)
+            if explained is not None and explained[0] in self._by_id:
+                return self._by_id[explained[0]], explained[1]
         if not facts.notices and facts.card:
-            scenario_id = uat_convention(None, None, facts.card)
-            return self._by_id.get(scenario_id) if scenario_id else None
+            explained = explain_uat(None, None, facts.card)
+            if explained is not None and explained[0] in self._by_id:
+                return self._by_id[explained[0]], explained[1]
         return None
 
     def select(self, facts: MatchFacts, explicit: str | None = None) -> Selection:
@@ -205,14 +224,14 @@ class ScenarioLibrary:
         Call it again when the card number becomes known (authorize): card rules and test cards
         can only choose then."""
         if explicit is not None:
-            return Selection(self.get(explicit), SelectionReason.EXPLICIT)
+            return Selection(self.get(explicit), SelectionReason.EXPLICIT, "explicit id")
         matched = self.match(facts)
-        if matched is not None:
-            return Selection(matched, SelectionReason.MATCH)
-        by_uat = self.uat(facts)
+        if matched is not None and matched.match is not None:
+            return Selection(matched, SelectionReason.MATCH, matched.match.describe())
+        by_uat = self._uat(facts)
         if by_uat is not None:
-            return Selection(by_uat, SelectionReason.UAT)
-        return Selection(self.default, SelectionReason.DEFAULT)
+            return Selection(by_uat[0], SelectionReason.UAT, by_uat[1])
+        return Selection(self.default, SelectionReason.DEFAULT, "default: nothing else chose a scenario")
 
     def triggers(self, scenario_id: str) -> tuple[Trigger, ...]:
         """Every way to get this scenario: its id, its match rules, the UAT conventions."""

@@ -1,4 +1,5 @@
-"""Checkout's cart use cases: create a cart (with the node's checkPosition) and read it back."""
+"""Checkout's cart use cases: create a cart (with the node's checkPosition, and the scenario that
+will run it) and read it back."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from dataclasses import dataclass
 from simulator.domain import debt_position as dp
 from simulator.domain.cart import Cart, PaymentNotice, ReturnUrls, new_cart
 from simulator.domain.errors import CheckoutError, CheckoutReason
+from simulator.domain.events import EventType
+from simulator.domain.selection import ChoiceSource, ScenarioChoice
+from simulator.scenario.model import NoticeFacts
+from simulator.services import events
 from simulator.services.context import Sandbox
+from simulator.services.scenario_engine import ScenarioEngine
 from simulator.storage.store import Tx
 
 
@@ -20,6 +26,9 @@ class CartRequest:
     email: str | None = None
     id_cart: str | None = None
     all_ccp: bool | None = None
+    # Scenario ids asked for by the header X-Sandbox-Scenario and by "sandbox": {"scenario": ...}.
+    header_scenario: str | None = None
+    body_scenario: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,9 @@ class CheckoutService:
     sandbox: Sandbox
 
     def create_cart(self, tenant: str, request: CartRequest) -> Cart:
+        """A new cart, and the scenario that will run it: the header's, else the body's (an
+        unknown id in either is ``UnknownScenario``), else the rules' for its notices."""
+        choice = self._choice(request)
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
             cart = new_cart(
@@ -38,11 +50,50 @@ class CheckoutService:
                 email=request.email,
                 id_cart=request.id_cart,
                 all_ccp=request.all_ccp,
+                scenario=choice,
             )
             for notice in cart.notices:
                 self._check_position(tx, tenant, notice)
             tx.insert_cart(tenant, cart)
+            events.record(
+                tx,
+                tenant,
+                EventType.CART_CREATED,
+                now,
+                cart_id=cart.id,
+                idCart=cart.id_cart,
+                apiVersion=cart.api_version,
+                totalAmount=cart.total_amount,
+                notices=[
+                    {"fiscalCode": n.fiscal_code, "noticeNumber": n.notice_number} for n in cart.notices
+                ],
+                expiresAt=cart.expires_at,
+            )
+            events.record(
+                tx,
+                tenant,
+                EventType.SCENARIO_SELECTED,
+                now,
+                cart_id=cart.id,
+                scenario=choice.scenario_id,
+                source=choice.source,
+                reason=choice.reason,
+            )
             return cart
+
+    def _choice(self, request: CartRequest) -> ScenarioChoice:
+        engine = ScenarioEngine(self.sandbox)
+        asked = [
+            engine.explicit(scenario_id, source)
+            for source, scenario_id in (
+                (ChoiceSource.HEADER, request.header_scenario),
+                (ChoiceSource.BODY, request.body_scenario),
+            )
+            if scenario_id is not None
+        ]
+        if asked:
+            return asked[0]
+        return engine.choose([NoticeFacts(n.fiscal_code, n.notice_number, n.amount) for n in request.notices])
 
     def get_cart(self, tenant: str, cart_id: str) -> Cart:
         with self.sandbox.store.transaction() as tx:

@@ -1,5 +1,6 @@
 """The GPD use cases: debt positions of a tenant's creditors, with the time-driven statuses
-brought up to date against the tenant's clock before anything is read."""
+brought up to date against the tenant's clock before anything is read (what has come due first:
+a pending payment's result, a late receipt; GPD learns of an online payment from its receipt)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from simulator.domain import debt_position as dp
 from simulator.domain.debt_position import DebtPosition, PaymentReport
 from simulator.domain.errors import DebtPositionError, GpdReason
 from simulator.services.context import Sandbox
+from simulator.services.due import settle_due
 from simulator.storage.store import Duplicate, Page, PositionQuery, Tx
 
 
@@ -35,6 +37,7 @@ class GpdService:
     def list(self, tenant: str, org: str, query: PositionQuery) -> Page:
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
+            settle_due(tx, self.sandbox, tenant, now)
             for position in tx.positions_to_settle(tenant, org, now):
                 tx.save_position(tenant, dp.settle(position, now))
             return tx.list_positions(tenant, org, query)
@@ -64,6 +67,7 @@ class GpdService:
         """GPD's ``paymentoptions/paids/{nav}``: a notice paid outside pagoPA's online flow."""
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
+            settle_due(tx, self.sandbox, tenant, now)
             position = tx.position_by_nav(tenant, org, nav)
             if position is None:
                 raise DebtPositionError(GpdReason.OPTION_NOT_FOUND, org=org, nav=nav)
@@ -81,10 +85,11 @@ class GpdService:
             return moved
 
     def _current(self, tx: Tx, tenant: str, org: str, iupd: str) -> DebtPosition:
+        now = self.sandbox.tenant_now(tx, tenant)
+        settle_due(tx, self.sandbox, tenant, now)
         position = tx.position(tenant, org, iupd)
         if position is None:
             raise DebtPositionError(GpdReason.NOT_FOUND, org=org, iupd=iupd)
-        now = self.sandbox.tenant_now(tx, tenant)
         settled = dp.settle(position, now)
         if settled != position:
             tx.save_position(tenant, settled)

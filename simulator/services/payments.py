@@ -1,24 +1,26 @@
 """Payment attempts as the checkout pages and headless runs drive them: verify a notice, activate
 every notice of a cart at once (locking them), choose method and PSP, authorize, cancel.
 
-Expiry follows the tenant clock lazily: an attempt is settled whenever it is read, as GPD's
-positions are. A second ``authorize`` of the same attempt raises ``PaymentAttemptError``
-(ALREADY_PROCESSED) and changes nothing, so a payment is never charged twice.
+Each step follows the attempt's scenario (``scenario_engine``): verify and activate may be slow or
+fail with a node/EC fault, the PSP answers what the scenario says, closing ends paid, pending (17,
+perhaps resolved later) or refunded, and the receipt reaches the EC as scripted. Every change
+records its events in its own transaction; a delay is slept before the transaction opens.
+
+Expiry and scripted pending results follow the tenant clock lazily: an attempt is settled whenever
+it is read, as GPD's positions are. A second ``authorize`` of the same attempt raises
+``PaymentAttemptError`` (ALREADY_PROCESSED) and changes nothing, so a payment is never charged twice.
 """
 
 from __future__ import annotations
 
 import uuid
-import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from simulator.domain import debt_position as dp
 from simulator.domain import payment as pay
 from simulator.domain import psps
-from simulator.domain.cart import Cart, PaymentNotice
-from simulator.domain.codes import parse_fiscal_code, parse_nav
+from simulator.domain.cart import Cart
 from simulator.domain.errors import (
     AttemptReason,
     CheckoutError,
@@ -27,8 +29,8 @@ from simulator.domain.errors import (
     PaymentAttemptError,
     PaymentFault,
 )
+from simulator.domain.events import EventType
 from simulator.domain.payment import (
-    AttemptNotice,
     AttemptState,
     FaultCategory,
     NoticeInfo,
@@ -36,27 +38,28 @@ from simulator.domain.payment import (
     PaymentAttempt,
     Resolution,
 )
-from simulator.domain.receipt import PaymentFacts, build_receipt
-from simulator.services import organizations, receipts
+from simulator.domain.selection import ChoiceSource, ScenarioChoice
+from simulator.domain.test_cards import normalize_number
+from simulator.scenario.model import CloseOutcome, NodeStep, NoticeFacts, format_duration
+from simulator.services import events, receipts
+from simulator.services.attempt_effects import record_selected, save_transition
 from simulator.services.context import Sandbox
+from simulator.services.notice_lookup import (
+    ONGOING,
+    NoticeLike,
+    NoticeRequest,
+    as_request,
+    attempt_notice,
+    info_data,
+    lookup,
+    parsed,
+)
+from simulator.services.scenario_engine import ScenarioEngine
 from simulator.storage.store import Tx
 
-ONGOING = "PPT_PAGAMENTO_IN_CORSO"
-DUPLICATED = "PAA_PAGAMENTO_DUPLICATO"
+__all__ = ["NoticeLike", "NoticeRequest", "PaymentService"]
 
-# What a synthetic notice (an EC the sandbox holds no positions for) pays and how its receipt reads.
-SYNTHETIC_DUE_IN = timedelta(days=30)
-SYNTHETIC_IBAN = "IT60X0542811101000000123456"
-SYNTHETIC_CATEGORY = "9/0101108TS/"
-ANONYMOUS = "ANONIMO"  # pagoPA's identifier for a debtor nobody named
-_SYNTHETIC_SUBJECTS = (
-    "Tassa sui rifiuti (TARI)",
-    "Canone unico patrimoniale",
-    "Servizio di mensa scolastica",
-    "Sanzione al codice della strada",
-    "Diritti di segreteria",
-    "Trasporto scolastico",
-)
+_LIVE = (AttemptState.ACTIVATED, AttemptState.CLOSED)
 
 
 def _new_id() -> str:
@@ -64,24 +67,14 @@ def _new_id() -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeRequest:
-    """A notice to verify or pay; amount/description/company name only matter for synthetic ones."""
-
-    fiscal_code: str
-    nav: str
-    amount: int | None = None
-    description: str | None = None
-    company_name: str | None = None
-
-
-NoticeLike = PaymentNotice | NoticeInfo | NoticeRequest
-
-
-@dataclass(frozen=True, slots=True)
 class PaymentService:
     sandbox: Sandbox
     token_lifetime: timedelta = pay.TOKEN_LIFETIME
     new_id: Callable[[], str] = _new_id
+
+    @property
+    def engine(self) -> ScenarioEngine:
+        return ScenarioEngine(self.sandbox)
 
     # --- verify -----------------------------------------------------------------------------
     def verify(
@@ -96,86 +89,244 @@ class PaymentService:
     ) -> NoticeInfo:
         """The node's verify: a payable notice's data, or ``PaymentFault``.
 
-        A managed EC (one with GPD positions in the tenant) is answered from its position; any
-        other EC's notice is synthetic, payable with the given amount/description or with data
-        generated from the NAV. Paid through the sandbox -> PAYMENT_DUPLICATED; held by a live
-        token -> PAYMENT_ONGOING.
+        The scenario is chosen for this notice alone (``match:`` rules, UAT conventions, else
+        happy-path) and may delay or fail it. A managed EC (one with GPD positions in the
+        tenant) is answered from its position; any other EC's notice is synthetic, payable with
+        the given amount/description or with data generated from the NAV. Paid through the
+        sandbox -> PAYMENT_DUPLICATED; held by a live token -> PAYMENT_ONGOING.
         """
         request = NoticeRequest(fiscal_code, nav, amount, description, company_name)
-        with self.sandbox.store.transaction() as tx:
-            return self._verify(tx, tenant, request, self.sandbox.tenant_now(tx, tenant))
+        checked = parsed(request)
+        choice = self.engine.choose([NoticeFacts(checked.fiscal_code, checked.nav, amount)])
+        try:
+            self._node_step(tenant, "verify", self.engine.scenario(choice).steps.verify, None)
+            with self.sandbox.store.transaction() as tx:
+                now = self.sandbox.tenant_now(tx, tenant)
+                info = self._verify(tx, tenant, request, now)
+                events.record(tx, tenant, EventType.NOTICE_VERIFIED, now, **info_data(info))
+                return info
+        except PaymentFault as fault:
+            self._failed(tenant, EventType.NOTICE_VERIFY_FAILED, fault, None, [checked])
+            raise
 
     # --- the attempt --------------------------------------------------------------------------
     def start_attempt(
         self, tenant: str, notices: Cart | Sequence[NoticeLike], email: str | None = None
     ) -> PaymentAttempt:
-        """Activate every notice (all or none) and lock each for the token's life.
+        """Verify and activate every notice (all or none) and lock each for the token's life.
 
-        Any notice that is not payable raises its ``PaymentFault`` and nothing is activated;
-        a notice another live attempt holds raises PAYMENT_ONGOING.
+        Any notice that is not payable raises its ``PaymentFault`` and nothing is activated (a
+        cart then records the fault); a notice another live attempt holds raises PAYMENT_ONGOING.
+        The scenario is the cart's explicit one, else the rules' for these notices.
         """
+        cart = notices if isinstance(notices, Cart) else None
+        given: Sequence[NoticeLike] = notices.notices if isinstance(notices, Cart) else notices
+        requests = [as_request(n) for n in given]
+        checked = [parsed(r) for r in requests]
+        cart_id = cart.id if cart is not None else None
+        if cart is not None:
+            self._require_live_cart(tenant, cart)
+        facts = [NoticeFacts(r.fiscal_code, r.nav, r.amount) for r in checked]
+        choice = self.engine.rechoose(cart.scenario if cart is not None else None, facts)
+        steps = self.engine.scenario(choice).steps
+        failure = EventType.NOTICE_VERIFY_FAILED
+        try:
+            self._node_step(tenant, "verify", steps.verify, cart_id)
+            with self.sandbox.store.transaction() as tx:
+                now = self.sandbox.tenant_now(tx, tenant)
+                for request in requests:
+                    info = self._verify(tx, tenant, request, now)
+                    events.record(
+                        tx, tenant, EventType.NOTICE_VERIFIED, now, cart_id=cart_id, **info_data(info)
+                    )
+            failure = EventType.ATTEMPT_ACTIVATION_FAILED
+            self._node_step(tenant, "activate", steps.activate, cart_id)
+            return self._activate(tenant, cart, requests, email, choice)
+        except PaymentFault as fault:
+            self._failed(tenant, failure, fault, cart_id, checked)
+            raise
+
+    def _activate(
+        self,
+        tenant: str,
+        cart: Cart | None,
+        requests: list[NoticeRequest],
+        email: str | None,
+        choice: ScenarioChoice,
+    ) -> PaymentAttempt:
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
             cart_id = id_cart = None
-            if isinstance(notices, Cart):
-                if notices.expired(now):
-                    raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=notices.id)
-                cart_id, id_cart, email = notices.id, notices.id_cart, email or notices.email
-                requests = [_request(n) for n in notices.notices]
-            else:
-                requests = [_request(n) for n in notices]
+            if cart is not None:
+                stored = tx.cart(tenant, cart.id) or cart
+                if stored.expired(now):
+                    raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=cart.id)
+                cart_id, id_cart, email = cart.id, cart.id_cart, email or cart.email
             verified = [self._verify(tx, tenant, r, now) for r in requests]
             attempt = pay.activate(
                 self.new_id(),
-                [_attempt_notice(info, self.new_id()) for info in verified],
+                [attempt_notice(info, self.new_id()) for info in verified],
                 now,
                 cart_id=cart_id,
                 id_cart=id_cart,
                 email=(email or "").strip() or None,
                 token_lifetime=self.token_lifetime,
             )
+            attempt = replace(attempt, scenario=choice)
             for n in attempt.notices:
                 if not tx.lock_notice(
                     tenant, n.fiscal_code, n.nav, attempt.id, attempt.token_expires_at, now
                 ):
                     raise PaymentFault(FaultCategory.PAYMENT_ONGOING, ONGOING)  # lost a race
             tx.insert_attempt(tenant, attempt)
+            where = {"cart_id": cart_id, "attempt_id": attempt.id}
+            if cart is not None:
+                stored = tx.cart(tenant, cart.id) or cart
+                if stored.scenario != choice:
+                    record_selected(tx, tenant, choice, now, **where)
+                tx.save_cart(tenant, replace(stored, attempt_id=attempt.id, fault=None, scenario=choice))
+            else:
+                record_selected(tx, tenant, choice, now, **where)
+            events.record(
+                tx,
+                tenant,
+                EventType.ATTEMPT_ACTIVATED,
+                now,
+                **where,
+                paymentTokens=list(attempt.payment_tokens),
+                amount=attempt.amount,
+                tokenExpiresAt=attempt.token_expires_at,
+            )
             return attempt
 
     def get_attempt(self, tenant: str, attempt_id: str) -> PaymentAttempt:
-        """The attempt as of the tenant's now (an unauthorized one past its token has expired)."""
+        """The attempt as of the tenant's now (an unauthorized one past its token has expired, a
+        scripted pending one past its time has its result)."""
         with self.sandbox.store.transaction() as tx:
-            return self._load(tx, tenant, attempt_id, self.sandbox.tenant_now(tx, tenant))
+            return self.load(tx, tenant, attempt_id, self.sandbox.tenant_now(tx, tenant))
 
     def choose_method(
-        self, tenant: str, attempt_id: str, method: psps.PaymentMethod | str, psp_id: str | None = None
+        self,
+        tenant: str,
+        attempt_id: str,
+        method: psps.PaymentMethod | str,
+        psp_id: str | None = None,
+        *,
+        card: str | None = None,
     ) -> PaymentAttempt:
-        """Pick the method, and the PSP (the cheapest for the total when ``psp_id`` is None)."""
+        """Pick the method, and the PSP (the cheapest for the total when ``psp_id`` is None).
+
+        ``card`` is the number the payer typed (never stored): a scenario chosen by the rules is
+        chosen again knowing it (``match: card`` rules, the test cards); an explicit one stands.
+        """
         chosen = psps.parse_method(method)
+        number = normalize_number(card) if card and chosen is psps.PaymentMethod.CP else None
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
-            attempt = self._load(tx, tenant, attempt_id, now, for_update=True)
-            return self._choose(tx, tenant, attempt, chosen, psp_id, now)
+            attempt = self.load(tx, tenant, attempt_id, now, for_update=True)
+            updated = self._choose(tx, tenant, attempt, chosen, psp_id, now)
+            choice = self.engine.rechoose(attempt.scenario, _facts(attempt), number)
+            if choice != attempt.scenario:
+                updated = replace(updated, scenario=choice)
+                record_selected(tx, tenant, choice, now, cart_id=attempt.cart_id, attempt_id=attempt.id)
+            tx.save_attempt(tenant, updated)
+            return updated
 
     def choose_psp(self, tenant: str, attempt_id: str, psp_id: str) -> PaymentAttempt:
         """Change the PSP for the method already chosen (``/lista-psp``)."""
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
-            attempt = self._load(tx, tenant, attempt_id, now, for_update=True)
+            attempt = self.load(tx, tenant, attempt_id, now, for_update=True)
             if attempt.method is None:
                 raise PaymentAttemptError(
                     AttemptReason.METHOD_NOT_CHOSEN, attempt_id=attempt.id, action="choose a PSP"
                 )
-            return self._choose(tx, tenant, attempt, attempt.method, psp_id, now)
+            updated = self._choose(tx, tenant, attempt, attempt.method, psp_id, now)
+            tx.save_attempt(tenant, updated)
+            return updated
 
-    def authorize(self, tenant: str, attempt_id: str, outcome: OutcomeCode | int) -> PaymentAttempt:
-        """The PSP's answer. On 0, one receipt per notice and every managed option PO_PAID, in
-        the same transaction; on 17 the notices stay locked until ``resolve_pending``; on a KO
-        code they are free again. A second call raises ALREADY_PROCESSED and charges nothing."""
+    def pick_scenario(
+        self, tenant: str, attempt_id: str, scenario_id: str, source: ChoiceSource = ChoiceSource.TRAINER
+    ) -> PaymentAttempt:
+        """An explicit choice made while paying (trainer mode): it applies to the attempt and its
+        cart unless a choice of higher precedence (the sandbox API, the header, the body) stands.
+        ``UnknownScenario`` for an id no scenario has."""
+        choice = self.engine.explicit(scenario_id, source)
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
-            attempt = self._load(tx, tenant, attempt_id, now, for_update=True)
-            return self._save(tx, tenant, pay.authorize(attempt, outcome, now), now)
+            attempt = self.load(tx, tenant, attempt_id, now, for_update=True)
+            if attempt.state is not AttemptState.ACTIVATED:
+                raise PaymentAttemptError(
+                    AttemptReason.ALREADY_PROCESSED,
+                    attempt_id=attempt.id,
+                    state=attempt.state.value,
+                    action="change its scenario",
+                )
+            if attempt.scenario is not None and not attempt.scenario.yields_to(choice):
+                return attempt
+            updated = replace(attempt, scenario=choice)
+            tx.save_attempt(tenant, updated)
+            if attempt.cart_id is not None:
+                cart = tx.cart(tenant, attempt.cart_id)
+                if cart is not None:
+                    tx.save_cart(tenant, replace(cart, scenario=choice))
+            record_selected(tx, tenant, choice, now, cart_id=attempt.cart_id, attempt_id=attempt.id)
+            return updated
+
+    def needs_challenge(self, tenant: str, attempt_id: str) -> bool:
+        """Whether "Paga" leads to the 3DS page first: the attempt's scenario asks for it (with a card)."""
+        attempt = self.get_attempt(tenant, attempt_id)
+        return self.engine.challenge(self.engine.scenario(attempt.scenario), attempt.method)
+
+    def authorize(
+        self, tenant: str, attempt_id: str, outcome: OutcomeCode | int | None = None
+    ) -> PaymentAttempt:
+        """The PSP's answer and the closing, as the attempt's scenario scripts them, or as
+        ``outcome`` says (0 paid, 17 pending, 18 refunded, a KO code refused).
+
+        On 0, one receipt per notice and every managed option PO_PAID, in the same transaction
+        (unless the scenario delays or loses the receipt); on 17 the notices stay locked until
+        the result arrives; on a KO code they are free again. A second call raises
+        ALREADY_PROCESSED and charges nothing."""
+        requested = None if outcome is None else pay.parse_outcome(outcome)
+        attempt = self.get_attempt(tenant, attempt_id)
+        plan = self.engine.authorization(self.engine.scenario(attempt.scenario), requested)
+        if plan.delay:
+            self._delay(tenant, "authorize", plan.delay, attempt.cart_id, attempt.id)
+        with self.sandbox.store.transaction() as tx:
+            now = self.sandbox.tenant_now(tx, tenant)
+            attempt = self.load(tx, tenant, attempt_id, now, for_update=True)
+            where = {"cart_id": attempt.cart_id, "attempt_id": attempt.id}
+            events.record(
+                tx,
+                tenant,
+                EventType.AUTHORIZATION_REQUESTED,
+                now,
+                **where,
+                method=attempt.method,
+                pspId=attempt.psp_id,
+                amount=attempt.amount,
+                fee=attempt.fee,
+            )
+            if plan.outcome is not OutcomeCode.SUCCESS:
+                after = pay.authorize(attempt, plan.outcome, now)
+            elif plan.close is CloseOutcome.REFUNDED:
+                after = pay.close_refunded(attempt, now)
+            elif plan.close is CloseOutcome.PENDING:
+                resolves_at = now + plan.resolve_after if plan.resolve_after is not None else None
+                after = pay.authorize(
+                    attempt,
+                    OutcomeCode.TAKEN_IN_CHARGE,
+                    now,
+                    resolves_at=resolves_at,
+                    resolution=plan.resolution,
+                )
+            else:
+                after = pay.authorize(attempt, OutcomeCode.SUCCESS, now)
+            events.record(
+                tx, tenant, EventType.AUTHORIZATION_COMPLETED, now, **where, outcome=plan.outcome.value
+            )
+            return self._save(tx, tenant, attempt, after, now)
 
     def resolve_pending(self, tenant: str, attempt_id: str, resolution: Resolution | str) -> PaymentAttempt:
         """A pending (17) payment ends: ``ok`` pays as ``authorize`` with 0 does, ``refunded`` frees."""
@@ -185,72 +336,49 @@ class PaymentService:
             raise InvalidInput("resolution", "is ok or refunded") from None
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
-            attempt = self._load(tx, tenant, attempt_id, now, for_update=True)
-            return self._save(tx, tenant, pay.resolve(attempt, how, now), now)
+            attempt = self.load(tx, tenant, attempt_id, now, for_update=True)
+            return self._save(tx, tenant, attempt, pay.resolve(attempt, how, now), now)
 
     def cancel(self, tenant: str, attempt_id: str) -> PaymentAttempt:
         """The payer pressed Annulla: CANCELED (8), the notices free again."""
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
-            attempt = self._load(tx, tenant, attempt_id, now, for_update=True)
-            return self._save(tx, tenant, pay.cancel(attempt, now), now)
+            attempt = self.load(tx, tenant, attempt_id, now, for_update=True)
+            return self._save(tx, tenant, attempt, pay.cancel(attempt, now), now)
 
     def expire(self, tenant: str, attempt_id: str) -> PaymentAttempt:
         """End the session now, unpaid, as the token's end would (the payer abandoned it):
         EXPIRED_NOT_AUTHORIZED (4). Reading the attempt does the same by itself at the token's end."""
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
-            attempt = self._load(tx, tenant, attempt_id, now, for_update=True)
-            return self._save(tx, tenant, pay.expire(attempt, now), now)
+            attempt = self.load(tx, tenant, attempt_id, now, for_update=True)
+            return self._save(tx, tenant, attempt, pay.expire(attempt, now), now)
 
     # --- inside a transaction --------------------------------------------------------------------
-    def _verify(self, tx: Tx, tenant: str, request: NoticeRequest, now: datetime) -> NoticeInfo:
-        fiscal_code = parse_fiscal_code(request.fiscal_code)
-        nav = parse_nav(request.nav).value
-        if tx.organization_has_positions(tenant, fiscal_code):
-            info = _managed_notice(tx, tenant, fiscal_code, nav, now)
-        else:
-            info = self._synthetic_notice(tx, tenant, request, fiscal_code, nav, now)
-        if tx.receipt(tenant, fiscal_code, info.iuv) is not None:
-            raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, DUPLICATED)
-        if tx.notice_lock(tenant, fiscal_code, nav, now) is not None:
-            raise PaymentFault(FaultCategory.PAYMENT_ONGOING, ONGOING)
-        return info
-
-    def _synthetic_notice(
-        self, tx: Tx, tenant: str, request: NoticeRequest, fiscal_code: str, nav: str, now: datetime
-    ) -> NoticeInfo:
-        if request.amount is not None and request.amount < 1:
-            raise InvalidInput("amount", "is at least 1 euro cent")
-        seed = zlib.crc32(nav.encode())
-        company = (
-            request.company_name
-            or organizations.ensure(tx, tenant, fiscal_code, self.sandbox.settings.faker_seed).company_name
-        )
-        return NoticeInfo(
-            fiscal_code=fiscal_code,
-            nav=nav,
-            iuv=parse_nav(nav).iuv,
-            amount=request.amount or 1_000 + seed % 99_001,  # 10.00 to 1,000.00 euros
-            description=request.description or _SYNTHETIC_SUBJECTS[seed % len(_SYNTHETIC_SUBJECTS)],
-            company_name=company,
-            due_date=now + SYNTHETIC_DUE_IN,
-            synthetic=True,
-        )
-
-    def _load(
+    def load(
         self, tx: Tx, tenant: str, attempt_id: str, now: datetime, *, for_update: bool = False
     ) -> PaymentAttempt:
+        """An attempt settled at ``now`` (what time did to it is stored, with its effects)."""
         attempt = tx.attempt(tenant, attempt_id, for_update=for_update)
         if attempt is None:
             raise PaymentAttemptError(AttemptReason.NOT_FOUND, attempt_id=attempt_id)
         settled = pay.settle(attempt, now)
         if settled != attempt:
             if not for_update:  # re-read locked: a concurrent authorize may have just committed
-                return self._load(tx, tenant, attempt_id, now, for_update=True)
-            tx.release_locks(tenant, attempt.id)
-            tx.save_attempt(tenant, settled)
+                return self.load(tx, tenant, attempt_id, now, for_update=True)
+            return self._save(tx, tenant, attempt, settled, now)
         return settled
+
+    def resolve_due(self, tx: Tx, tenant: str, now: datetime) -> None:
+        """Give every pending payment of the tenant whose scripted result has come that result."""
+        for attempt_id in tx.pending_attempt_ids(tenant):
+            self.load(tx, tenant, attempt_id, now)
+
+    def _verify(self, tx: Tx, tenant: str, request: NoticeRequest, now: datetime) -> NoticeInfo:
+        """The node's verify inside ``tx``, after what has come due is applied."""
+        self.resolve_due(tx, tenant, now)
+        receipts.deliver_due_receipts(tx, tenant, now)
+        return lookup(tx, tenant, request, now, self.sandbox.settings.faker_seed)
 
     def _choose(
         self,
@@ -272,110 +400,84 @@ class PaymentService:
                 raise InvalidInput("pspId", f"unknown PSP {psp_id!r}")
             psp = found
         chosen = pay.choose(attempt, method, psp, now)
-        tx.save_attempt(tenant, chosen)
+        where = {"cart_id": attempt.cart_id, "attempt_id": attempt.id}
+        if chosen.method != attempt.method:
+            events.record(tx, tenant, EventType.METHOD_CHOSEN, now, **where, method=method)
+        events.record(
+            tx, tenant, EventType.PSP_CHOSEN, now, **where, pspId=psp.id, pspName=psp.name, fee=chosen.fee
+        )
         return chosen
 
-    def _save(self, tx: Tx, tenant: str, attempt: PaymentAttempt, now: datetime) -> PaymentAttempt:
-        """Store a transition's result with its effects on locks, options and receipts."""
-        if attempt.state is AttemptState.NOTIFIED_OK:
-            _record_payment(tx, tenant, attempt, now)
-        if attempt.state is AttemptState.CLOSED:
-            tx.hold_locks(tenant, attempt.id)
-        elif attempt.state is not AttemptState.ACTIVATED:
-            tx.release_locks(tenant, attempt.id)
-        tx.save_attempt(tenant, attempt)
-        return attempt
+    def _save(
+        self, tx: Tx, tenant: str, before: PaymentAttempt, after: PaymentAttempt, now: datetime
+    ) -> PaymentAttempt:
+        return save_transition(tx, self.engine, tenant, before, after, now)
+
+    # --- scenario steps and failures ------------------------------------------------------------
+    def _node_step(self, tenant: str, name: str, step: NodeStep, cart_id: str | None) -> None:
+        """A verify/activate step of the scenario: its delay (slept, recorded), then its fault."""
+        if step.delay:
+            self._delay(tenant, name, step.delay, cart_id, None)
+        fault = step.payment_fault()
+        if fault is not None:
+            raise fault
+
+    def _delay(
+        self, tenant: str, step: str, delay: timedelta, cart_id: str | None, attempt_id: str | None
+    ) -> None:
+        slept = self.engine.wait(delay)
+        with self.sandbox.store.transaction() as tx:
+            events.record(
+                tx,
+                tenant,
+                EventType.STEP_DELAYED,
+                self.sandbox.tenant_now(tx, tenant),
+                cart_id=cart_id,
+                attempt_id=attempt_id,
+                step=step,
+                delay=format_duration(delay),
+                sleptSeconds=round(slept, 3),
+            )
+
+    def _failed(
+        self,
+        tenant: str,
+        type: EventType,
+        fault: PaymentFault,
+        cart_id: str | None,
+        notices: Sequence[NoticeRequest],
+    ) -> None:
+        """A verify/activate failure changed nothing: record it on its own, and on a cart with no
+        live attempt (its payment stops here: the payer's way out is the error page)."""
+        with self.sandbox.store.transaction() as tx:
+            now = self.sandbox.tenant_now(tx, tenant)
+            events.record(
+                tx,
+                tenant,
+                type,
+                now,
+                cart_id=cart_id,
+                faultCodeCategory=fault.category,
+                faultCode=fault.fault_code,
+                notices=[{"fiscalCode": n.fiscal_code, "noticeNumber": n.nav} for n in notices],
+            )
+            cart = tx.cart(tenant, cart_id) if cart_id is not None else None
+            if cart is None:
+                return
+            if cart.attempt_id is not None:
+                try:
+                    live = self.load(tx, tenant, cart.attempt_id, now).state in _LIVE
+                except PaymentAttemptError:
+                    live = False
+                if live:
+                    return
+            tx.save_cart(tenant, replace(cart, fault=fault.fault_code))
+
+    def _require_live_cart(self, tenant: str, cart: Cart) -> None:
+        with self.sandbox.store.transaction() as tx:
+            if cart.expired(self.sandbox.tenant_now(tx, tenant)):
+                raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=cart.id)
 
 
-def _request(notice: NoticeLike) -> NoticeRequest:
-    if isinstance(notice, NoticeRequest):
-        return notice
-    if isinstance(notice, PaymentNotice):
-        return NoticeRequest(
-            notice.fiscal_code, notice.notice_number, notice.amount, notice.description, notice.company_name
-        )
-    return NoticeRequest(
-        notice.fiscal_code, notice.nav, notice.amount, notice.description, notice.company_name
-    )
-
-
-def _attempt_notice(info: NoticeInfo, payment_token: str) -> AttemptNotice:
-    return AttemptNotice(
-        fiscal_code=info.fiscal_code,
-        nav=info.nav,
-        iuv=info.iuv,
-        amount=info.amount,
-        description=info.description,
-        company_name=info.company_name,
-        payment_token=payment_token,
-        synthetic=info.synthetic,
-    )
-
-
-def _managed_notice(tx: Tx, tenant: str, fiscal_code: str, nav: str, now: datetime) -> NoticeInfo:
-    position = tx.position_by_nav(tenant, fiscal_code, nav)
-    view = dp.payer_view(position, nav, now)
-    option = position.option_by_nav(nav) if position is not None else None
-    if view is not dp.PayerView.PAYABLE or position is None or option is None:
-        raise pay.fault(view.value or "PAA_PAGAMENTO_SCONOSCIUTO")
-    return NoticeInfo(
-        fiscal_code=fiscal_code,
-        nav=nav,
-        iuv=option.iuv,
-        amount=option.amount,
-        description=option.description,
-        company_name=position.company_name,
-        due_date=option.due_date,
-    )
-
-
-def _record_payment(tx: Tx, tenant: str, attempt: PaymentAttempt, now: datetime) -> None:
-    """One receipt per notice; a managed notice's option turns PO_PAID. The fee was paid once,
-    so only the first notice's receipt carries it."""
-    psp = psps.psp_by_id(attempt.psp_id or "")
-    for i, notice in enumerate(attempt.notices):
-        facts = PaymentFacts(
-            receipt_id=notice.payment_token,
-            paid_at=now,
-            id_psp=attempt.psp_id or "",
-            psp_company_name=attempt.psp_name or "",
-            id_channel=psp.channel_id if psp else f"{attempt.psp_id}_01",
-            payment_method=attempt.method.value if attempt.method else None,
-            fee=attempt.fee if i == 0 else 0,
-            payment_note=attempt.id_cart,
-        )
-        if notice.synthetic:
-            paid = dp.pay_option(_synthetic_position(notice, now), notice.nav, facts.gpd_payment())
-            receipts.record_receipt(tx, tenant, build_receipt(paid, notice.nav, facts))
-        else:
-            receipts.pay_notice(tx, tenant, notice.fiscal_code, notice.nav, facts)
-
-
-def _synthetic_position(notice: AttemptNotice, now: datetime) -> dp.DebtPosition:
-    """The position a synthetic notice stands for, only to build its receipt (never stored: storing
-    it would turn its EC into a managed one)."""
-    transfer = dp.Transfer(
-        id_transfer="1",
-        amount=notice.amount,
-        remittance_information=notice.description,
-        category=SYNTHETIC_CATEGORY,
-        iban=SYNTHETIC_IBAN,
-    )
-    option = dp.PaymentOption(
-        iuv=notice.iuv,
-        nav=notice.nav,
-        amount=notice.amount,
-        description=notice.description,
-        is_partial_payment=False,
-        due_date=now + SYNTHETIC_DUE_IN,
-        transfers=(transfer,),
-    )
-    return dp.DebtPosition(
-        organization_fiscal_code=notice.fiscal_code,
-        iupd=f"SYNTHETIC-{notice.iuv}",
-        debtor=dp.Debtor(type="F", fiscal_code=ANONYMOUS, full_name=ANONYMOUS),
-        company_name=notice.company_name,
-        options=(option,),
-        status=dp.PositionStatus.VALID,
-        validity_date=now,
-    )
+def _facts(attempt: PaymentAttempt) -> list[NoticeFacts]:
+    return [NoticeFacts(n.fiscal_code, n.nav, n.amount) for n in attempt.notices]

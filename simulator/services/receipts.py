@@ -1,44 +1,42 @@
 """Receipts: recording one when a notice is paid, and reading them as the GPD receipts service does.
 
-The checkout's payment flow calls ``pay_notice`` (mark the option paid and record its receipt, in
-the caller's transaction) or, when it has already marked the option paid, ``build_receipt`` +
-``record_receipt``. A second receipt for the same IUV is refused (the node's PAA_RECEIPT_DUPLICATA).
+The payment flow calls ``record_paid_notice``: the node remembers the notice paid (a second
+payment of it is refused from then on) and its receipt reaches the EC as the scenario's ``receipt``
+step says: at once (``pay_notice``: the GPD option PO_PAID and the receipt, in the caller's
+transaction), later (``deliver_due_receipts``, lazily, when the tenant's clock has passed its time
+and something is read), twice (the second delivery refused with PAA_RECEIPT_DUPLICATA), or never.
+GPD learns of a payment only through its receipt, so a lost receipt leaves the option unpaid.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.domain import debt_position as dp
-from simulator.domain.errors import DebtPositionError, GpdReason
+from simulator.domain.errors import DebtPositionError, GpdReason, PaymentFault
+from simulator.domain.events import EventType
 from simulator.domain.italian_time import xsd_date_time
+from simulator.domain.payment import AttemptNotice, FaultCategory
 from simulator.domain.receipt import PaymentFacts, Receipt, build_receipt
 from simulator.domain.receipt_xml import render_receipt
-from simulator.services.context import Sandbox
-from simulator.storage.store import Duplicate, ReceiptRow, Tx
+from simulator.scenario.model import ReceiptMode, ReceiptStep
+from simulator.services import events
+from simulator.storage.documents import from_document, to_document
+from simulator.storage.store import Duplicate, PaidNotice, ReceiptRow, Tx
 
 PAID = "PAID"  # a receipt the EC may read: the option is paid on GPD
+DUPLICATE_RECEIPT = "PAA_RECEIPT_DUPLICATA"
 
+# Where a paid notice's receipt stands (paid_notices.receipt).
+DELIVERED, DUE, LOST, REFUSED = "delivered", "due", "lost", "refused"
 
-@dataclass(frozen=True, slots=True)
-class ReceiptQuery:
-    page: int = 0
-    size: int = 20
-    debtor: str | None = None
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    debtor_or_iuv: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReceiptsPage:
-    """One page of the list: items are the wire documents (ReceiptModelResponse)."""
-
-    page: int
-    items: list[dict[str, Any]]
-    total_pages: int
+# What a synthetic notice (an EC the sandbox holds no positions for) pays and how its receipt reads.
+SYNTHETIC_DUE_IN = timedelta(days=30)
+SYNTHETIC_IBAN = "IT60X0542811101000000123456"
+SYNTHETIC_CATEGORY = "9/0101108TS/"
+ANONYMOUS = "ANONIMO"  # pagoPA's identifier for a debtor nobody named
 
 
 def list_item(receipt: Receipt) -> dict[str, Any]:
@@ -91,27 +89,166 @@ def pay_notice(tx: Tx, tenant: str, organization: str, nav: str, facts: PaymentF
     return receipt
 
 
-def find_receipts(sandbox: Sandbox, tenant: str, organization: str, query: ReceiptQuery) -> ReceiptsPage:
-    """A page of an EC's receipts, newest payment first."""
-    with sandbox.store.transaction() as tx:
-        found = tx.list_receipts(
+# --- a paid notice and its receipt's delivery -----------------------------------------------------
+
+
+def record_paid_notice(
+    tx: Tx,
+    tenant: str,
+    notice: AttemptNotice,
+    facts: PaymentFacts,
+    step: ReceiptStep,
+    *,
+    attempt_id: str,
+    cart_id: str | None,
+) -> None:
+    """The node saw ``notice`` paid (``facts.paid_at``): remember it, and deliver its receipt as
+    ``step`` says. Delivered at once, a refusal (the option no longer payable) raises and the
+    caller's payment rolls back whole; delivered later, it is recorded as lost instead."""
+    due_at = facts.paid_at + step.delay if step.delay and step.mode is not ReceiptMode.LOST else None
+    state = LOST if step.mode is ReceiptMode.LOST else DUE if due_at is not None else DELIVERED
+    row = PaidNotice(
+        fiscal_code=notice.fiscal_code,
+        nav=notice.nav,
+        iuv=notice.iuv,
+        attempt_id=attempt_id,
+        cart_id=cart_id,
+        paid_at=facts.paid_at,
+        receipt=state,
+        receipt_due_at=due_at,
+        duplicate=step.mode is ReceiptMode.DUPLICATE,
+        document={"notice": to_document(notice), "facts": to_document(facts)},
+    )
+    try:
+        row_id = tx.insert_paid_notice(tenant, row)
+    except Duplicate:
+        raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, "PPT_PAGAMENTO_DUPLICATO") from None
+    where = {"cart_id": cart_id, "attempt_id": attempt_id}
+    if state == LOST:
+        events.record(
+            tx,
             tenant,
-            organization,
-            page=query.page,
-            size=query.size,
-            debtor=query.debtor,
-            date_from=query.date_from,
-            date_to=query.date_to,
-            debtor_or_iuv=query.debtor_or_iuv,
+            EventType.RECEIPT_LOST,
+            facts.paid_at,
+            **where,
+            fiscalCode=notice.fiscal_code,
+            iuv=notice.iuv,
+            nav=notice.nav,
         )
-    total_pages = -(-found.total // query.size)
-    return ReceiptsPage(query.page, [row.document for row in found.items], total_pages)
+    elif state == DUE:
+        events.record(
+            tx,
+            tenant,
+            EventType.RECEIPT_DELAYED,
+            facts.paid_at,
+            **where,
+            fiscalCode=notice.fiscal_code,
+            iuv=notice.iuv,
+            nav=notice.nav,
+            dueAt=due_at,
+        )
+    else:
+        _deliver(tx, tenant, replace(row, id=row_id), facts.paid_at, lenient=False)
 
 
-def receipt_xml(sandbox: Sandbox, tenant: str, organization: str, iuv: str) -> str:
-    """The stored paSendRTV2Request of one IUV; RECEIPT_NOT_FOUND when there is none."""
-    with sandbox.store.transaction() as tx:
-        row = tx.receipt(tenant, organization, iuv)
-    if row is None:
-        raise DebtPositionError(GpdReason.RECEIPT_NOT_FOUND, org=organization, iuv=iuv)
-    return row.xml
+def deliver_due_receipts(tx: Tx, tenant: str, now: datetime) -> None:
+    """Deliver every receipt of the tenant whose time has come by ``now`` (each dated when it was
+    due). Called before receipts, positions or carts are read, as positions are settled."""
+    for row in tx.receipts_due(tenant, now):
+        assert row.receipt_due_at is not None
+        _deliver(tx, tenant, row, row.receipt_due_at, lenient=True)
+
+
+def _deliver(tx: Tx, tenant: str, row: PaidNotice, at: datetime, *, lenient: bool) -> None:
+    notice = from_document(AttemptNotice, row.document["notice"])
+    facts = from_document(PaymentFacts, row.document["facts"])
+    where = {"cart_id": row.cart_id, "attempt_id": row.attempt_id}
+    assert row.id is not None
+    try:
+        with tx.savepoint():
+            receipt = _send(tx, tenant, notice, facts)
+    except DebtPositionError as exc:
+        if not lenient:
+            raise
+        tx.set_receipt_state(tenant, row.id, REFUSED)
+        events.record(
+            tx,
+            tenant,
+            EventType.RECEIPT_LOST,
+            at,
+            **where,
+            fiscalCode=notice.fiscal_code,
+            iuv=notice.iuv,
+            nav=notice.nav,
+            reason=exc.detail,
+        )
+        return
+    tx.set_receipt_state(tenant, row.id, DELIVERED)
+    events.record(
+        tx,
+        tenant,
+        EventType.RECEIPT_CREATED,
+        at,
+        **where,
+        fiscalCode=notice.fiscal_code,
+        iuv=notice.iuv,
+        nav=notice.nav,
+        receiptId=receipt.receipt_id,
+    )
+    if row.duplicate:  # delivered again: the EC's side refuses it, one receipt stays stored
+        try:
+            record_receipt(tx, tenant, receipt)
+        except DebtPositionError as exc:
+            events.record(
+                tx,
+                tenant,
+                EventType.RECEIPT_DUPLICATED,
+                at,
+                **where,
+                fiscalCode=notice.fiscal_code,
+                iuv=notice.iuv,
+                nav=notice.nav,
+                faultCode=DUPLICATE_RECEIPT,
+                detail=exc.detail,
+            )
+
+
+def _send(tx: Tx, tenant: str, notice: AttemptNotice, facts: PaymentFacts) -> Receipt:
+    """The receipt reaches GPD: a managed option turns PO_PAID; a synthetic notice's receipt is
+    built from the notice alone."""
+    if notice.synthetic:
+        paid = dp.pay_option(synthetic_position(notice, facts.paid_at), notice.nav, facts.gpd_payment())
+        receipt = build_receipt(paid, notice.nav, facts)
+        record_receipt(tx, tenant, receipt)
+        return receipt
+    return pay_notice(tx, tenant, notice.fiscal_code, notice.nav, facts)
+
+
+def synthetic_position(notice: AttemptNotice, now: datetime) -> dp.DebtPosition:
+    """The position a synthetic notice stands for, only to build its receipt (never stored: storing
+    it would turn its EC into a managed one)."""
+    transfer = dp.Transfer(
+        id_transfer="1",
+        amount=notice.amount,
+        remittance_information=notice.description,
+        category=SYNTHETIC_CATEGORY,
+        iban=SYNTHETIC_IBAN,
+    )
+    option = dp.PaymentOption(
+        iuv=notice.iuv,
+        nav=notice.nav,
+        amount=notice.amount,
+        description=notice.description,
+        is_partial_payment=False,
+        due_date=now + SYNTHETIC_DUE_IN,
+        transfers=(transfer,),
+    )
+    return dp.DebtPosition(
+        organization_fiscal_code=notice.fiscal_code,
+        iupd=f"SYNTHETIC-{notice.iuv}",
+        debtor=dp.Debtor(type="F", fiscal_code=ANONYMOUS, full_name=ANONYMOUS),
+        company_name=notice.company_name,
+        options=(option,),
+        status=dp.PositionStatus.VALID,
+        validity_date=now,
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from simulator.domain.cart import Cart
 from simulator.domain.debt_position import DebtPosition, PositionStatus
+from simulator.domain.events import Event, EventType
 from simulator.domain.journal import JournalEntry, JournalQuery
 from simulator.domain.payment import PaymentAttempt
 from simulator.storage import tables as t
@@ -68,6 +69,81 @@ class ReceiptRow:
     document: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class PaidNotice:
+    """A row of ``paid_notices``: a notice the node saw paid, and its receipt's fate."""
+
+    fiscal_code: str
+    nav: str
+    iuv: str
+    attempt_id: str
+    cart_id: str | None
+    paid_at: datetime
+    receipt: str  # delivered | due | lost | refused
+    receipt_due_at: datetime | None
+    duplicate: bool
+    document: dict[str, Any]
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRow:
+    """An EC's notification subscription; ``events`` None: every notified event type."""
+
+    id: str
+    fiscal_code: str
+    url: str
+    events: tuple[str, ...] | None
+    secret: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A row of ``outbox``: one message to one endpoint, and where its delivery stands."""
+
+    id: str
+    webhook_id: str
+    event_type: str
+    fiscal_code: str
+    url: str
+    body: str
+    created_at: datetime
+    next_attempt_at: datetime | None
+    status: str = "pending"  # pending | delivered | failed
+    cart_id: str | None = None
+    subscription_id: str | None = None
+    attempts: int = 0
+    fail_first: int = 0
+    delivered_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    redelivery_of: str | None = None
+    scenario_id: str | None = None
+    prepared: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    number: int
+    at: datetime
+    status: int | None
+    error: str | None
+    latency_ms: float
+    response_excerpt: str | None = None
+    worker: str | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryQuery:
+    status: str | None = None
+    event_type: str | None = None
+    cart_id: str | None = None
+    webhook_id: str | None = None
+    limit: int = 100
+
+
 _ORDER = {
     "INSERTED_DATE": t.debt_positions.c.inserted_date,
     "IUPD": t.debt_positions.c.iupd,
@@ -98,6 +174,12 @@ class Tx:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: what fails inside it rolls back alone, the rest goes on."""
+        with self.conn.begin_nested():
+            yield
 
     # --- tenants and their clocks -------------------------------------------------------
     def clock_offset(self, tenant: str) -> float:
@@ -359,6 +441,14 @@ class Tx:
         doc = self.conn.execute(select(c.document).where(c.tenant == tenant, c.id == cart_id)).scalar()
         return None if doc is None else from_document(Cart, doc)
 
+    def save_cart(self, tenant: str, cart: Cart) -> None:
+        c = t.carts.c
+        self.conn.execute(
+            update(t.carts)
+            .where(c.tenant == tenant, c.id == cart.id)
+            .values(expires_at=cart.expires_at, document=to_document(cart))
+        )
+
     def cart_tenant(self, cart_id: str) -> str | None:
         c = t.carts.c
         value = self.conn.execute(select(c.tenant).where(c.id == cart_id).limit(1)).scalar()
@@ -390,6 +480,12 @@ class Tx:
             query = query.with_for_update()
         doc = self.conn.execute(query).scalar()
         return None if doc is None else from_document(PaymentAttempt, doc)
+
+    def pending_attempt_ids(self, tenant: str) -> list[str]:
+        """The tenant's attempts waiting for a result (CLOSED, outcome 17)."""
+        a = t.payment_attempts.c
+        query = select(a.id).where(a.tenant == tenant, a.state == "CLOSED").order_by(a.created_at, a.id)
+        return [str(v) for v in self.conn.execute(query).scalars()]
 
     def lock_notice(
         self, tenant: str, fiscal_code: str, nav: str, attempt_id: str, expires_at: datetime, now: datetime
@@ -541,9 +637,310 @@ class Tx:
     def clear_journal(self, tenant: str) -> None:
         self.conn.execute(delete(t.journal).where(t.journal.c.tenant == tenant))
 
+    # --- events ------------------------------------------------------------------------------
+    def add_event(self, tenant: str, event: Event) -> int:
+        result = self.conn.execute(
+            insert(t.events).values(
+                tenant=tenant,
+                cart_id=event.cart_id,
+                attempt_id=event.attempt_id,
+                at=event.at,
+                type=event.type.value,
+                data=dict(event.data),
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def cart_events(self, tenant: str, cart_id: str) -> list[Event]:
+        """A cart's events in the order recorded."""
+        e = t.events.c
+        rows = self.conn.execute(
+            select(t.events).where(e.tenant == tenant, e.cart_id == cart_id).order_by(e.id)
+        ).all()
+        return [
+            Event(
+                EventType(r.type),
+                _aware(r.at),
+                r.cart_id,
+                r.attempt_id,
+                dict(r.data or {}),
+                r.id,
+            )
+            for r in rows
+        ]
+
+    # --- notices the node saw paid, and their receipts ----------------------------------------
+    def insert_paid_notice(self, tenant: str, row: PaidNotice) -> int:
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(
+                    insert(t.paid_notices).values(
+                        tenant=tenant,
+                        fiscal_code=row.fiscal_code,
+                        nav=row.nav,
+                        iuv=row.iuv,
+                        attempt_id=row.attempt_id,
+                        cart_id=row.cart_id,
+                        paid_at=row.paid_at,
+                        receipt=row.receipt,
+                        receipt_due_at=row.receipt_due_at,
+                        duplicate=row.duplicate,
+                        document=row.document,
+                    )
+                )
+        except IntegrityError as exc:
+            raise Duplicate(str(exc.orig)) from exc
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def notice_paid(self, tenant: str, fiscal_code: str, nav: str) -> bool:
+        p = t.paid_notices.c
+        query = select(exists().where(p.tenant == tenant, p.fiscal_code == fiscal_code, p.nav == nav))
+        return bool(self.conn.execute(query).scalar())
+
+    def receipts_due(self, tenant: str, now: datetime) -> list[PaidNotice]:
+        """Receipts waiting for their time that has come, oldest first."""
+        p = t.paid_notices.c
+        rows = self.conn.execute(
+            select(t.paid_notices)
+            .where(p.tenant == tenant, p.receipt == "due", p.receipt_due_at <= now)
+            .order_by(p.receipt_due_at, p.id)
+        ).all()
+        return [_paid_notice(r) for r in rows]
+
+    def set_receipt_state(self, tenant: str, paid_notice_id: int, state: str) -> None:
+        p = t.paid_notices.c
+        self.conn.execute(
+            update(t.paid_notices)
+            .where(p.tenant == tenant, p.id == paid_notice_id)
+            .values(receipt=state, receipt_due_at=None)
+        )
+
+    # --- counters shared by all workers ------------------------------------------------------
+    def counter(self, name: str) -> int:
+        value = self.conn.execute(select(t.counters.c.value).where(t.counters.c.name == name)).scalar()
+        return int(value or 0)
+
+    def bump_counter(self, name: str) -> int:
+        c = t.counters.c
+        updated = self.conn.execute(update(t.counters).where(c.name == name).values(value=c.value + 1))
+        if updated.rowcount == 0:
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(insert(t.counters).values(name=name, value=1))
+            except IntegrityError:  # another worker inserted it first
+                self.conn.execute(update(t.counters).where(c.name == name).values(value=c.value + 1))
+        return self.counter(name)
+
+    # --- notifications: EC settings, subscriptions, the outbox and its delivery log ------------
+    def set_organization_settings(self, tenant: str, fiscal_code: str, settings: dict[str, Any]) -> None:
+        o = t.organizations.c
+        self.conn.execute(
+            update(t.organizations)
+            .where(o.tenant == tenant, o.fiscal_code == fiscal_code)
+            .values(settings=settings)
+        )
+
+    def insert_webhook(self, tenant: str, row: WebhookRow) -> None:
+        self.conn.execute(
+            insert(t.webhooks).values(
+                tenant=tenant,
+                id=row.id,
+                fiscal_code=row.fiscal_code,
+                url=row.url,
+                events=list(row.events) if row.events is not None else None,
+                secret=row.secret,
+                created_at=row.created_at,
+            )
+        )
+
+    def webhooks(self, tenant: str, fiscal_code: str | None = None) -> list[WebhookRow]:
+        w = t.webhooks.c
+        conds: list[Any] = [w.tenant == tenant]
+        if fiscal_code is not None:
+            conds.append(w.fiscal_code == fiscal_code)
+        rows = self.conn.execute(select(t.webhooks).where(*conds).order_by(w.created_at, w.id)).all()
+        return [_webhook_row(r) for r in rows]
+
+    def webhook(self, tenant: str, webhook_id: str) -> WebhookRow | None:
+        w = t.webhooks.c
+        row = self.conn.execute(select(t.webhooks).where(w.tenant == tenant, w.id == webhook_id)).first()
+        return None if row is None else _webhook_row(row)
+
+    def delete_webhook(self, tenant: str, webhook_id: str) -> bool:
+        w = t.webhooks.c
+        deleted = self.conn.execute(delete(t.webhooks).where(w.tenant == tenant, w.id == webhook_id))
+        return deleted.rowcount == 1
+
+    def insert_deliveries(self, tenant: str, rows: Sequence[Delivery]) -> None:
+        if rows:
+            self.conn.execute(insert(t.outbox), [{"tenant": tenant, **_delivery_columns(r)} for r in rows])
+
+    def delivery(self, tenant: str, delivery_id: str) -> Delivery | None:
+        d = t.outbox.c
+        row = self.conn.execute(select(t.outbox).where(d.tenant == tenant, d.id == delivery_id)).first()
+        return None if row is None else _delivery(row)
+
+    def deliveries(self, tenant: str, query: DeliveryQuery) -> list[Delivery]:
+        """The newest first."""
+        d = t.outbox.c
+        conds: list[Any] = [d.tenant == tenant]
+        if query.status is not None:
+            conds.append(d.status == query.status)
+        if query.event_type is not None:
+            conds.append(d.event_type == query.event_type)
+        if query.cart_id is not None:
+            conds.append(d.cart_id == query.cart_id)
+        if query.webhook_id is not None:
+            conds.append(d.webhook_id == query.webhook_id)
+        rows = self.conn.execute(
+            select(t.outbox).where(*conds).order_by(d.seq.desc()).limit(query.limit)
+        ).all()
+        return [_delivery(r) for r in rows]
+
+    def delivery_attempts(self, tenant: str, delivery_id: str) -> list[DeliveryAttempt]:
+        a = t.delivery_attempts.c
+        rows = self.conn.execute(
+            select(t.delivery_attempts)
+            .where(a.tenant == tenant, a.delivery_id == delivery_id)
+            .order_by(a.number)
+        ).all()
+        return [
+            DeliveryAttempt(
+                number=r.number,
+                at=_aware(r.at),
+                status=r.status,
+                error=r.error,
+                latency_ms=r.latency_ms,
+                response_excerpt=r.response_excerpt,
+                worker=r.worker,
+                simulated=bool(r.simulated),
+            )
+            for r in rows
+        ]
+
+    def tenants_with_pending_deliveries(self) -> list[str]:
+        d = t.outbox.c
+        query = select(d.tenant).where(d.status == "pending").distinct()
+        return [str(v) for v in self.conn.execute(query).scalars()]
+
+    def claim_deliveries(
+        self, tenant: str, *, due_by: datetime, now: datetime, lease_until: datetime, worker: str, limit: int
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` of the tenant's pending deliveries due by ``due_by`` (its clock)
+        and not leased at ``now`` (the real clock) to ``worker`` until ``lease_until``. On
+        PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED; on SQLite the transaction is
+        already exclusive (BEGIN IMMEDIATE) and each row is taken by a conditional UPDATE."""
+        d = t.outbox.c
+        free = or_(d.lease_until.is_(None), d.lease_until < now)
+        conds = [d.status == "pending", d.tenant == tenant, d.next_attempt_at <= due_by, free]
+        query = select(d.seq).where(*conds).order_by(d.next_attempt_at, d.seq).limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed: list[int] = []
+        for seq in self.conn.execute(query).scalars().all():
+            taken = self.conn.execute(
+                update(t.outbox)
+                .where(d.seq == seq, d.status == "pending", free)
+                .values(lease_until=lease_until, leased_by=worker)
+            )
+            if taken.rowcount == 1:
+                claimed.append(seq)
+        if not claimed:
+            return []
+        rows = self.conn.execute(
+            select(t.outbox).where(d.seq.in_(claimed)).order_by(d.next_attempt_at, d.seq)
+        ).all()
+        return [_delivery(r) for r in rows]
+
+    def finish_delivery_attempt(
+        self, tenant: str, delivery_id: str, worker: str, attempt: DeliveryAttempt, **changes: Any
+    ) -> bool:
+        """Record an attempt and its consequence (``changes`` to the outbox row), releasing the
+        lease. False, and nothing written, when the row is no longer this worker's (a reset)."""
+        d = t.outbox.c
+        updated = self.conn.execute(
+            update(t.outbox)
+            .where(d.tenant == tenant, d.id == delivery_id, d.leased_by == worker)
+            .values(lease_until=None, leased_by=None, attempts=attempt.number, **changes)
+        )
+        if updated.rowcount != 1:
+            return False
+        self.conn.execute(
+            insert(t.delivery_attempts).values(
+                tenant=tenant,
+                delivery_id=delivery_id,
+                number=attempt.number,
+                at=attempt.at,
+                status=attempt.status,
+                error=attempt.error,
+                latency_ms=attempt.latency_ms,
+                response_excerpt=attempt.response_excerpt,
+                worker=attempt.worker,
+                simulated=attempt.simulated,
+            )
+        )
+        return True
+
+    def release_delivery(self, tenant: str, delivery_id: str, worker: str, **changes: Any) -> None:
+        """Give a claimed delivery back untried, with ``changes`` (its scenario applied)."""
+        d = t.outbox.c
+        self.conn.execute(
+            update(t.outbox)
+            .where(d.tenant == tenant, d.id == delivery_id, d.leased_by == worker)
+            .values(lease_until=None, leased_by=None, **changes)
+        )
+
+    def update_claimed_delivery(self, tenant: str, delivery_id: str, worker: str, **changes: Any) -> bool:
+        d = t.outbox.c
+        updated = self.conn.execute(
+            update(t.outbox)
+            .where(d.tenant == tenant, d.id == delivery_id, d.leased_by == worker)
+            .values(**changes)
+        )
+        return updated.rowcount == 1
+
+    def first_attempt_due(self, tenant: str, cart_id: str, url: str, event_type: str) -> datetime | None:
+        """When the last of a cart's not yet attempted ``event_type`` deliveries to ``url`` is due
+        (None: there is none)."""
+        d = t.outbox.c
+        query = select(func.max(d.next_attempt_at)).where(
+            d.tenant == tenant,
+            d.cart_id == cart_id,
+            d.url == url,
+            d.event_type == event_type,
+            d.status == "pending",
+            d.attempts == 0,
+        )
+        value = self.conn.execute(query).scalar()
+        return None if value is None else _aware(value)
+
+    def fail_pending_deliveries(self, tenant: str, subscription_id: str, reason: str) -> None:
+        d = t.outbox.c
+        self.conn.execute(
+            update(t.outbox)
+            .where(d.tenant == tenant, d.subscription_id == subscription_id, d.status == "pending")
+            .values(status="failed", next_attempt_at=None, last_error=reason)
+        )
+
+    def paid_notice(self, tenant: str, fiscal_code: str, nav: str) -> PaidNotice | None:
+        """The node's record of a paid notice (online or offline), if any."""
+        p = t.paid_notices.c
+        row = self.conn.execute(
+            select(t.paid_notices).where(p.tenant == tenant, p.fiscal_code == fiscal_code, p.nav == nav)
+        ).first()
+        return None if row is None else _paid_notice(row)
+
     # --- whole tenant --------------------------------------------------------------------
     def reset_tenant(self, tenant: str) -> None:
+        """Forget everything of the tenant but its page sessions: a browser mid-payment then ends
+        on the error page (its attempt is gone) rather than on an unexplained expired session."""
         for table in (
+            t.delivery_attempts,
+            t.outbox,
+            t.webhooks,
+            t.events,
+            t.paid_notices,
+            t.journal,
             t.notice_locks,
             t.payment_attempts,
             t.carts,
@@ -607,10 +1004,101 @@ def _receipt_row(row: Any) -> ReceiptRow:
     )
 
 
+def _paid_notice(row: Any) -> PaidNotice:
+    return PaidNotice(
+        fiscal_code=row.fiscal_code,
+        nav=row.nav,
+        iuv=row.iuv,
+        attempt_id=row.attempt_id,
+        cart_id=row.cart_id,
+        paid_at=_aware(row.paid_at),
+        receipt=row.receipt,
+        receipt_due_at=_aware(row.receipt_due_at) if row.receipt_due_at is not None else None,
+        duplicate=bool(row.duplicate),
+        document=dict(row.document),
+        id=row.id,
+    )
+
+
+def _webhook_row(row: Any) -> WebhookRow:
+    return WebhookRow(
+        id=row.id,
+        fiscal_code=row.fiscal_code,
+        url=row.url,
+        events=tuple(row.events) if row.events is not None else None,
+        secret=row.secret,
+        created_at=_aware(row.created_at),
+    )
+
+
+def _delivery_columns(row: Delivery) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "webhook_id": row.webhook_id,
+        "event_type": row.event_type,
+        "fiscal_code": row.fiscal_code,
+        "cart_id": row.cart_id,
+        "subscription_id": row.subscription_id,
+        "url": row.url,
+        "body": row.body,
+        "status": row.status,
+        "attempts": row.attempts,
+        "fail_first": row.fail_first,
+        "created_at": row.created_at,
+        "next_attempt_at": row.next_attempt_at,
+        "delivered_at": row.delivered_at,
+        "last_status": row.last_status,
+        "last_error": row.last_error,
+        "redelivery_of": row.redelivery_of,
+        "scenario_id": row.scenario_id,
+        "prepared": row.prepared,
+    }
+
+
+def _delivery(row: Any) -> Delivery:
+    def maybe(value: datetime | None) -> datetime | None:
+        return None if value is None else _aware(value)
+
+    return Delivery(
+        id=row.id,
+        webhook_id=row.webhook_id,
+        event_type=row.event_type,
+        fiscal_code=row.fiscal_code,
+        url=row.url,
+        body=row.body,
+        created_at=_aware(row.created_at),
+        next_attempt_at=maybe(row.next_attempt_at),
+        status=row.status,
+        cart_id=row.cart_id,
+        subscription_id=row.subscription_id,
+        attempts=row.attempts,
+        fail_first=row.fail_first,
+        delivered_at=maybe(row.delivered_at),
+        last_status=row.last_status,
+        last_error=row.last_error,
+        redelivery_of=row.redelivery_of,
+        scenario_id=row.scenario_id,
+        prepared=bool(row.prepared),
+    )
+
+
 def _aware(value: datetime) -> datetime:
     from datetime import UTC
 
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-__all__: Sequence[str] = ("Duplicate", "Organization", "Page", "PositionQuery", "ReceiptRow", "Store", "Tx")
+__all__: Sequence[str] = (
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryQuery",
+    "Duplicate",
+    "Organization",
+    "Page",
+    "PaidNotice",
+    "PositionQuery",
+    "ReceiptRow",
+    "Store",
+    "Tx",
+    "WebhookRow",
+)

@@ -158,3 +158,118 @@ journal = Table(
     Column("response_body", Text),
 )
 Index("ix_journal_tenant", journal.c.tenant, journal.c.id)
+
+# What happened, per tenant and cart, in the order it was recorded (simulator.domain.events).
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("cart_id", String(36)),
+    Column("attempt_id", String(64)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+Index("ix_events_cart", events.c.tenant, events.c.cart_id, events.c.id)
+
+# The node's record of every notice it saw paid online, and where that notice's receipt stands
+# (delivered, due later, lost): the node answers PPT_PAGAMENTO_DUPLICATO from it even when the
+# EC (GPD) never got the receipt. One row per notice: the unique constraint forbids paying twice.
+paid_notices = Table(
+    "paid_notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("fiscal_code", String(11), nullable=False),
+    Column("nav", String(35), nullable=False),
+    Column("iuv", String(35), nullable=False),
+    Column("attempt_id", String(64), nullable=False),
+    Column("cart_id", String(36)),
+    Column("paid_at", DateTime(timezone=True), nullable=False),
+    Column("receipt", String(16), nullable=False),  # delivered | due | lost | refused
+    Column("receipt_due_at", DateTime(timezone=True)),
+    Column("duplicate", Boolean, nullable=False, default=False),
+    Column("document", JSON, nullable=False),  # what delivering the receipt later needs
+    UniqueConstraint("tenant", "fiscal_code", "nav", name="uq_paid_notice"),
+)
+Index("ix_paid_notices_due", paid_notices.c.tenant, paid_notices.c.receipt, paid_notices.c.receipt_due_at)
+
+# Counters shared by every worker process; "scenarios" is the library's generation, bumped by
+# POST /_sandbox/v1/scenarios/reload so the other workers reload too.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+# --- the proposal's notifications (simulator.notify) -----------------------------------------------
+
+# An EC's subscriptions (POST /_sandbox/v1/webhooks); events NULL: every notified event type.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("fiscal_code", String(11), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", JSON),
+    Column("secret", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_webhooks_org", webhooks.c.tenant, webhooks.c.fiscal_code)
+
+# One row per message per endpoint, written in the transaction of the change it announces. A
+# redelivery (or a scenario's duplicate) is a new row with the same webhook_id. ``next_attempt_at``
+# is on the tenant's clock; ``lease_until`` on the real clock: a worker that claimed the row holds it
+# until then, so across processes each attempt is made by exactly one of them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("tenant", String(64), nullable=False),
+    Column("webhook_id", String(64), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("fiscal_code", String(11), nullable=False),
+    Column("cart_id", String(36)),
+    Column("subscription_id", String(40)),  # NULL: signed with the EC's secret (notifyUrl, EC endpoint)
+    Column("url", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("fail_first", Integer, nullable=False, default=0),  # a scenario's simulated 5xx answers
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("redelivery_of", String(40)),
+    # The scenario whose notify step applies (fail, delay, duplicate, out-of-order): applied by the
+    # worker on the first claim, where the scenario library is at hand; then ``prepared``.
+    Column("scenario_id", String(64)),
+    Column("prepared", Boolean, nullable=False, default=True),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("leased_by", String(80)),
+)
+Index("ix_outbox_due", outbox.c.status, outbox.c.tenant, outbox.c.next_attempt_at)
+Index("ix_outbox_tenant", outbox.c.tenant, outbox.c.seq)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(64), nullable=False),
+    Column("delivery_id", String(40), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status", Integer),  # the HTTP status; NULL when there was no answer
+    Column("error", Text),
+    Column("latency_ms", Float, nullable=False),
+    Column("response_excerpt", Text),
+    Column("worker", String(80)),
+    Column("simulated", Boolean, nullable=False, default=False),
+    UniqueConstraint("tenant", "delivery_id", "number", name="uq_delivery_attempt"),
+)
+Index("ix_attempts_delivery", delivery_attempts.c.tenant, delivery_attempts.c.delivery_id)

@@ -1,9 +1,14 @@
 """The Checkout EC cart API, as production answers it (reference §1): the public start endpoints,
-the server-to-server variant, the cart read-back and the gateway's redirect hop."""
+the server-to-server variant, the cart read-back and the gateway's redirect hop.
+
+The sandbox's one addition: a scenario asked for by id, with the header ``X-Sandbox-Scenario`` or
+``"sandbox": {"scenario": "<id>"}`` in the body (production ignores both). An id no scenario has
+is the caller's mistake, answered 404 "Scenario not found" rather than silently ignored."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -13,12 +18,14 @@ from simulator.domain.cart import CLIENT_ID, Cart, PaymentNotice, ReturnUrls, ch
 from simulator.domain.errors import InvalidInput
 from simulator.services.checkout import CartRequest, CheckoutService
 from simulator.web.pipeline import require_subscription_key, sandbox, tenant
-from simulator.web.wire import Fields, compact
+from simulator.web.wire import Fields, check_text, compact
 
 bp = Blueprint("checkout_api", __name__)
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 TEXT_140 = 140
+SCENARIO_HEADER = "X-Sandbox-Scenario"
+SCENARIO_ID_MAX = 200  # longer than any id (64): refused as malformed rather than looked up
 
 
 def _service() -> CheckoutService:
@@ -66,6 +73,7 @@ def parse_cart_request(body: Any, api_version: int) -> CartRequest:
     if email is not None and not EMAIL.match(email):
         raise InvalidInput("emailNotice", "must be an email address")
     all_ccp = f.data.get("allCCP")
+    extension = f.obj("sandbox")
     return CartRequest(
         notices=notices,
         return_urls=return_urls,
@@ -73,6 +81,7 @@ def parse_cart_request(body: Any, api_version: int) -> CartRequest:
         email=email,
         id_cart=f.text("idCart", max_len=256),
         all_ccp=f.boolean("allCCP") if all_ccp is not None else None,
+        body_scenario=extension.text("scenario", max_len=SCENARIO_ID_MAX) if extension else None,
     )
 
 
@@ -80,7 +89,13 @@ def _create(api_version: int) -> Cart:
     body = request.get_json(silent=True)
     if body is None:
         raise InvalidInput("body", "must be a JSON object")
-    return _service().create_cart(tenant(), parse_cart_request(body, api_version))
+    cart_request = parse_cart_request(body, api_version)
+    header = request.headers.get(SCENARIO_HEADER, "").strip()
+    if len(header) > SCENARIO_ID_MAX:
+        raise InvalidInput(SCENARIO_HEADER, f"must be at most {SCENARIO_ID_MAX} characters")
+    if header:
+        cart_request = replace(cart_request, header_scenario=check_text(header, SCENARIO_HEADER))
+    return _service().create_cart(tenant(), cart_request)
 
 
 @bp.post("/checkout/ec/v<int:version>/carts")

@@ -26,9 +26,11 @@ from simulator.domain.errors import (
     InvalidInput,
     PaymentAttemptError,
     PaymentFault,
+    SandboxNotFound,
     TenantError,
 )
 from simulator.domain.payment import FaultCategory
+from simulator.scenario.model import ScenarioError, UnknownScenario
 
 log = logging.getLogger("simulator.errors")
 
@@ -53,12 +55,14 @@ CHECKOUT_STATUS = {
     CheckoutReason.DUPLICATE_NOTICES: 422,
     CheckoutReason.INVALID_NOTICE: 422,
     CheckoutReason.CART_NOT_FOUND: 404,
+    CheckoutReason.CART_CLOSED: 409,
 }
 
 # Checkout answers every schema violation with the same body; the sandbox keeps that body byte for
 # byte and names the offending field in a header instead.
 CHECKOUT_BAD_REQUEST = ("Request validation error", "The input request is invalid")
 DETAIL_HEADER = "X-Sandbox-Detail"
+NOTICES_API = "/_sandbox/v1/notices/"
 
 BAD_REQUEST_TITLES = {
     "gpd": GpdReason.REQUEST_DATA_ERROR.title,
@@ -252,6 +256,14 @@ def init_app(app: Flask) -> None:
     def _fault(error: PaymentFault) -> Response:
         if surface() == "pages":
             return page_fault(error)
+        if request.path.startswith(NOTICES_API):  # the proposal's offline payment: the fault itself
+            return problem(
+                error.category.http_status,
+                "Payment fault",
+                error.message,
+                faultCodeCategory=error.category.value,
+                faultCodeDetail=error.fault_code,
+            )
         return bad_request(error.message)  # the API surfaces' own mapping is not the pages' business
 
     @app.errorhandler(PaymentAttemptError)
@@ -276,6 +288,28 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SessionExpired)
     def _expired(error: SessionExpired) -> Response:
         return see_other("/sessione-scaduta")
+
+    @app.errorhandler(UnknownScenario)
+    def _unknown_scenario(error: UnknownScenario) -> Response:
+        """An explicit scenario id (header, body, sandbox API) no scenario has: never ignored."""
+        if surface() == "pages":
+            return _page_http(BadRequest())
+        return problem(404, "Scenario not found", f"No scenario has the id {error.scenario_id[:100]!r}")
+
+    @app.errorhandler(ScenarioError)
+    def _bad_scenarios(error: ScenarioError) -> Response:
+        """A reload refused: every problem as ``file:line: message``; the previous library stays."""
+        count = len(error.problems)
+        return problem(
+            422,
+            "Invalid scenarios",
+            f"{count} problem{'s' if count != 1 else ''} found; the previous scenarios stay active",
+            problems=[str(p) for p in error.problems],
+        )
+
+    @app.errorhandler(SandboxNotFound)
+    def _sandbox_not_found(error: SandboxNotFound) -> Response:
+        return problem(404, f"{error.what[:1].upper()}{error.what[1:]} not found", error.message)
 
     @app.errorhandler(InvalidInput)
     def _invalid(error: InvalidInput) -> Response:

@@ -178,7 +178,7 @@ def enter_card() -> Response:
     if not form.ok:
         return page("card.html", heading, INVALID, form=form, values=forms.shown_again(form, "number", "cvv"))
     current.state.card = flow.card_view(form.get("number"), form.get("name"), form.get("expiry"))
-    flow.activate_and_choose(current)
+    flow.activate_and_choose(current, card_number=form.get("number"))
     return see_other("/lista-psp")
 
 
@@ -204,14 +204,17 @@ def summary() -> Response:
     if request.method == "POST":
         ps.check_csrf()
         current = flow.step(flow.Need.PSP)  # after the payment this already leads to /esito
-        return see_other(flow.press_pay(current))
-    state = flow.step(flow.Need.PSP).state
+        pick = request.form.get("scenario") if sandbox().settings.trainer_mode else None
+        return see_other(flow.press_pay(current, pick or None))
+    current = flow.step(flow.Need.PSP)
+    state = current.state
     return page(
         "summary.html",
         _("Controlla e conferma il pagamento"),
         state=state,
         pay_with=flow.pay_with(state),
         psp_name=flow.psp_name(state.psp_id),
+        trainer=flow.trainer_panel(current),
     )
 
 

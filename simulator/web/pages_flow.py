@@ -17,11 +17,14 @@ from flask import abort, redirect
 
 from simulator.domain import psps, test_cards
 from simulator.domain.cart import Ending
-from simulator.domain.errors import PaymentAttemptError
+from simulator.domain.errors import InvalidInput, PaymentAttemptError
 from simulator.domain.money import format_euro_it
 from simulator.domain.payment import AttemptState, PaymentAttempt
+from simulator.domain.selection import ChoiceSource
+from simulator.scenario.model import UserAction
 from simulator.services.checkout import CheckoutService
 from simulator.services.payments import NoticeRequest, PaymentService
+from simulator.services.scenario_engine import ScenarioEngine
 from simulator.web import pages_session as ps
 from simulator.web.pages_text import method_label
 from simulator.web.pipeline import sandbox
@@ -112,7 +115,7 @@ def _missing(state: ps.CheckoutState, need: Need) -> str | None:
         return "/scegli-metodo"
     if need >= Need.PSP and state.psp_id is None:
         return "/lista-psp"
-    if need >= Need.CHALLENGE and not (state.card and state.card.challenge and state.extra.get("challenge")):
+    if need >= Need.CHALLENGE and not (state.card and state.extra.get("challenge")):
         return "/riepilogo-pagamento"
     return None
 
@@ -130,8 +133,9 @@ def expire(current: ps.Current) -> None:
 # --- the payment -------------------------------------------------------------------------------------
 
 
-def activate_and_choose(current: ps.Current) -> None:
-    """Activate the notices (once per session) and pick the method with its cheapest PSP."""
+def activate_and_choose(current: ps.Current, card_number: str | None = None) -> None:
+    """Activate the notices (once per session) and pick the method with its cheapest PSP. The card
+    number (never kept) lets the scenario be chosen again by card rules and test cards."""
     state = current.state
     if state.attempt_id is None:
         attempt = _start_attempt(current)
@@ -141,7 +145,10 @@ def activate_and_choose(current: ps.Current) -> None:
             for n in attempt.notices
         ]
         ps.save(current)  # the attempt exists now, whatever happens next
-    _take(current, payments().choose_method(current.tenant, state.attempt_id, state.method or CARD))
+    _take(
+        current,
+        payments().choose_method(current.tenant, state.attempt_id, state.method or CARD, card=card_number),
+    )
 
 
 def _start_attempt(current: ps.Current) -> PaymentAttempt:
@@ -167,24 +174,28 @@ def _take(current: ps.Current, attempt: PaymentAttempt) -> None:
     ps.save(current)
 
 
-def press_pay(current: ps.Current) -> str:
-    """ "Paga": a 3DS card asks for its code first; anything else is authorized now. The next page."""
-    card = current.state.card
-    if card is not None and card.challenge:
+def press_pay(current: ps.Current, pick: str | None = None) -> str:
+    """ "Paga" (with the trainer's pick of a scenario, in trainer mode): when the scenario asks for
+    3DS, the card's code first; else authorized now, as the scenario says. The next page."""
+    assert current.state.attempt_id is not None  # Need.PSP guarantees it
+    if pick:
+        if pick not in {scenario_id for scenario_id, _ in trainer_options()}:
+            raise InvalidInput("scenario", "is not one of the scenarios offered")
+        payments().pick_scenario(current.tenant, current.state.attempt_id, pick)
+    if uses_card(current.state) and payments().needs_challenge(current.tenant, current.state.attempt_id):
         current.state.extra["challenge"] = True
         ps.save(current)
         return "/verifica-3ds"
-    authorize(current, card.outcome if card is not None else test_cards.OUTCOME_SUCCESS)
+    authorize(current)
     return "/esito"
 
 
 def answer_challenge(current: ps.Current, code: str) -> None:
-    """The 3DS code: the right one authorizes with the card's outcome, a wrong one is denied (2)."""
-    card = current.state.card
-    assert card is not None  # Need.CHALLENGE guarantees it
-    authorize(
-        current, card.outcome if code == test_cards.CHALLENGE_CODE else test_cards.CHALLENGE_FAILED_OUTCOME
-    )
+    """The 3DS code: the right one authorizes as the scenario says, a wrong one is denied (2)."""
+    if code == test_cards.CHALLENGE_CODE:
+        authorize(current)
+    else:
+        authorize(current, test_cards.CHALLENGE_FAILED_OUTCOME)
 
 
 def card_view(number: str, holder: str, expiry: str) -> ps.CardView:
@@ -200,8 +211,9 @@ def card_view(number: str, holder: str, expiry: str) -> ps.CardView:
     )
 
 
-def authorize(current: ps.Current, outcome: int) -> None:
-    """Pay: the service refuses a second authorization, so a double "Paga" charges once."""
+def authorize(current: ps.Current, outcome: int | None = None) -> None:
+    """Pay (``outcome`` None: as the scenario says): the service refuses a second authorization,
+    so a double "Paga" charges once."""
     assert current.state.attempt_id is not None
     attempt = payments().authorize(current.tenant, current.state.attempt_id, outcome)
     _record_outcome(current, attempt)
@@ -265,6 +277,47 @@ def resume_url(state: ps.CheckoutState) -> str:
 def exit_url(current: ps.Current | None, ending: Ending) -> str:
     """A terminal page's button: the cart's return URL for that ending (nothing appended), or home."""
     return "/" if current is None else current.state.exit_url(ending)
+
+
+# --- trainer mode ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrainerPanel:
+    """The summary page's "choose the outcome" panel: the scenarios that can still happen once the
+    notices are activated (no verify/activate fault) and that the person at the keyboard does not
+    play themselves (``user: pays``), and the one the payment runs now. ``fixed`` when a choice of
+    higher precedence (sandbox API, header, cart body) stands."""
+
+    options: list[tuple[str, str]]
+    current: str
+    current_title: str
+    reason: str
+    fixed: bool
+
+
+def trainer_options() -> list[tuple[str, str]]:
+    """(id, title) of the scenarios a trainer may pick on the summary page."""
+    return [
+        (s.id, s.title)
+        for s in (sandbox().scenarios or [])
+        if s.steps.fault is None and s.steps.user is UserAction.PAYS
+    ]
+
+
+def trainer_panel(current: ps.Current) -> TrainerPanel | None:
+    sb = sandbox()
+    if not sb.settings.trainer_mode or current.state.attempt_id is None:
+        return None
+    engine = ScenarioEngine(sb)
+    choice = payments().get_attempt(current.tenant, current.state.attempt_id).scenario
+    return TrainerPanel(
+        options=trainer_options(),
+        current=choice.scenario_id if choice is not None else engine.scenario(None).id,
+        current_title=engine.title(choice),
+        reason=choice.reason if choice is not None else "",
+        fixed=choice is not None and choice.explicit and choice.source.rank < ChoiceSource.TRAINER.rank,
+    )
 
 
 # --- what the pages list -------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The request pipeline every surface shares: tenant, request id, subscription key, one log line
-and one journal entry per request."""
+and one journal entry per request, and a (throttled) look for changed scenario files."""
 
 from __future__ import annotations
 
@@ -52,6 +52,9 @@ def init_app(app: Flask) -> None:
     def _start() -> None:
         g.started = time.perf_counter()
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        watcher = current_app.extensions.get("scenario_watcher")
+        if watcher is not None:
+            watcher.check()  # cheap: at most once a second it looks for changed scenario files
 
     @app.after_request
     def _finish(response: Response) -> Response:

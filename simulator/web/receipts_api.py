@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from simulator.domain.codes import parse_fiscal_code
-from simulator.services import receipts
+from simulator.services import gpd_receipts as receipts
 from simulator.web.pipeline import require_subscription_key, sandbox, tenant
 from simulator.web.wire import check_text, parse_datetime, query_int
 

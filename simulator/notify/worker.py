@@ -1,0 +1,327 @@
+"""Delivering the outbox: claim what is due (a lease, so across worker processes each attempt is
+made by exactly one of them), sign, send through the transport, log the attempt, and reschedule
+on the retry schedule. ``Notifier.deliver_due`` does one round (the tests call it directly, after
+moving the tenant clock); ``NotifyWorker`` runs rounds on a background thread in each gunicorn
+worker process.
+
+Two clocks: "due" is judged on each delivery's tenant clock (so advancing it makes retries due),
+while leases and the ``webhook-timestamp`` header use the real clock: receivers compare that
+timestamp with their own clock, whatever the tenant's offset.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from simulator import __version__
+from simulator.domain.journal import JournalEntry
+from simulator.notify.outbox import DELIVERED, FAILED, PENDING, new_delivery_id
+from simulator.notify.schedule import RetrySchedule
+from simulator.notify.signing import signed_headers
+from simulator.notify.transport import Request, RequestsTransport, Response, Transport, TransportError
+from simulator.scenario.model import NotifyMode, NotifyStep
+from simulator.services.clock import shifted
+from simulator.services.context import Sandbox
+from simulator.storage.store import Delivery, DeliveryAttempt, Tx
+
+__all__ = ["EXCERPT_LIMIT", "Notifier", "NotifyWorker", "start_worker"]
+
+log = logging.getLogger("simulator.notify")
+
+EXCERPT_LIMIT = 1024
+LEASE_MARGIN = timedelta(seconds=30)
+RECEIPT_EVENT = "receipt.created"
+OUT_OF_ORDER_GAP = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    tenant: str
+    delivery: Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    status: int | None
+    error: str | None
+    excerpt: str | None
+    latency_ms: float
+    simulated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class Notifier:
+    """Claims and delivers due notifications of every tenant, through ``transport``."""
+
+    def __init__(self, sandbox: Sandbox, transport: Transport, *, worker_id: str | None = None) -> None:
+        settings = sandbox.settings
+        self.sandbox = sandbox
+        self.transport = transport
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.schedule = RetrySchedule(settings.notify_retry_schedule)
+        self.timeout = settings.notify_timeout_seconds
+        self.lease = timedelta(seconds=self.timeout) + LEASE_MARGIN
+
+    def claim(self, limit: int = 100, now: datetime | None = None) -> list[Claim]:
+        """Lease up to ``limit`` due deliveries, across tenants, in one transaction."""
+        base = now or self.sandbox.clock()
+        claims: list[Claim] = []
+        with self.sandbox.store.transaction() as tx:
+            for tenant in tx.tenants_with_pending_deliveries():
+                rows = tx.claim_deliveries(
+                    tenant,
+                    due_by=shifted(base, tx.clock_offset(tenant)),
+                    now=base,
+                    lease_until=base + self.lease,
+                    worker=self.worker_id,
+                    limit=limit - len(claims),
+                )
+                claims += [Claim(tenant, d) for d in rows]
+                if len(claims) >= limit:
+                    break
+        return claims
+
+    def deliver_due(self, now: datetime | None = None, limit: int = 100) -> int:
+        """One round: claim what is due by ``now`` (default: the sandbox's clock) and attempt each,
+        one after the other. Returns the number of attempts made."""
+        return sum(self.attempt(claim, now) for claim in self.claim(limit, now))
+
+    def attempt(self, claim: Claim, now: datetime | None = None) -> bool:
+        """Make one attempt of a claimed delivery and record it (never raises for the endpoint's
+        sake: every failure is an attempt in the log). False: not attempted now, its scenario
+        holds it back (a delay, or out-of-order)."""
+        if not claim.delivery.prepared:
+            prepared = self._prepare(claim, now)
+            if prepared is None:
+                return False
+            claim = Claim(claim.tenant, prepared)
+        delivery = claim.delivery
+        number = delivery.attempts + 1
+        if number <= delivery.fail_first:
+            outcome = _Outcome(
+                503,
+                f"simulated by the scenario's notify step: failure {number} of {delivery.fail_first}",
+                None,
+                0.0,
+                simulated=True,
+            )
+        else:
+            secret = self._secret(claim)
+            if secret is None:
+                outcome = _Outcome(None, "the webhook subscription was deleted", None, 0.0)
+                self._finish(claim, number, outcome, now, give_up=True)
+                return True
+            outcome = self._send(delivery, secret, now)
+        self._finish(claim, number, outcome, now)
+        return True
+
+    def _prepare(self, claim: Claim, now: datetime | None) -> Delivery | None:
+        """Apply the scenario's notify step on the first claim: ``fail`` (simulated 503s),
+        ``delay`` (not due before created + delay), ``duplicate`` (a second delivery of the same
+        webhook-id) and ``out-of-order`` (an outcome waits until its cart's receipt notification
+        to the same endpoint was attempted, then follows it by a second). None: not now."""
+        d = claim.delivery
+        step = self._notify_step(d.scenario_id)
+        with self.sandbox.store.transaction() as tx:
+            at = shifted(now or self.sandbox.clock(), tx.clock_offset(claim.tenant))
+            if step.mode is NotifyMode.OUT_OF_ORDER and d.cart_id and d.event_type != RECEIPT_EVENT:
+                receipt_due = tx.first_attempt_due(claim.tenant, d.cart_id, d.url, RECEIPT_EVENT)
+                if receipt_due is not None:
+                    later = max(receipt_due, d.next_attempt_at or at) + OUT_OF_ORDER_GAP
+                    tx.release_delivery(claim.tenant, d.id, self.worker_id, next_attempt_at=later)
+                    return None
+            due = d.created_at + step.delay
+            changes: dict[str, Any] = {"prepared": True, "fail_first": step.fail}
+            if step.mode is NotifyMode.DUPLICATE:
+                copy = replace(d, id=new_delivery_id(), prepared=True, scenario_id=None, next_attempt_at=due)
+                tx.insert_deliveries(claim.tenant, [copy])
+            if due > at:
+                tx.release_delivery(claim.tenant, d.id, self.worker_id, next_attempt_at=due, **changes)
+                return None
+            if not tx.update_claimed_delivery(claim.tenant, d.id, self.worker_id, **changes):
+                return None
+        return replace(d, prepared=True, fail_first=step.fail)
+
+    def _notify_step(self, scenario_id: str | None) -> NotifyStep:
+        library = self.sandbox.scenarios
+        scenario = library.find(scenario_id) if library is not None and scenario_id else None
+        return scenario.steps.notify if scenario is not None else NotifyStep()
+
+    def _secret(self, claim: Claim) -> str | None:
+        from simulator.services.notifications import ec_secret
+
+        with self.sandbox.store.transaction() as tx:
+            subscription_id = claim.delivery.subscription_id
+            if subscription_id is None:
+                seed = self.sandbox.settings.faker_seed
+                return ec_secret(tx, claim.tenant, claim.delivery.fiscal_code, seed)
+            webhook = tx.webhook(claim.tenant, subscription_id)
+            return None if webhook is None else webhook.secret
+
+    def _send(self, delivery: Delivery, secret: str, now: datetime | None) -> _Outcome:
+        body = delivery.body.encode("utf-8")
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"pagopa-sandbox/{__version__}",
+            **signed_headers(secret, delivery.webhook_id, now or self.sandbox.clock(), body),
+        }
+        started = time.perf_counter()
+        try:
+            response = self.transport.send(Request(delivery.url, headers, body, self.timeout))
+        except TransportError as exc:
+            kind = type(exc).__name__.lower()
+            return _Outcome(None, f"{kind}: {exc}", None, _ms(started))
+        return _Outcome(response.status, _error_of(response), _excerpt(response), _ms(started))
+
+    def _finish(
+        self, claim: Claim, number: int, outcome: _Outcome, now: datetime | None, *, give_up: bool = False
+    ) -> None:
+        delivery = claim.delivery
+        with self.sandbox.store.transaction() as tx:
+            at = shifted(now or self.sandbox.clock(), tx.clock_offset(claim.tenant))
+            changes: dict[str, object] = {"last_status": outcome.status, "last_error": outcome.error}
+            if outcome.ok:
+                changes.update(status=DELIVERED, delivered_at=at, next_attempt_at=None)
+            else:
+                wait = None if give_up else self._wait_after(delivery, number)
+                if wait is None:
+                    changes.update(status=FAILED, next_attempt_at=None)
+                else:
+                    changes.update(status=PENDING, next_attempt_at=at + wait)
+            attempt = DeliveryAttempt(
+                number=number,
+                at=at,
+                status=outcome.status,
+                error=outcome.error,
+                latency_ms=outcome.latency_ms,
+                response_excerpt=outcome.excerpt,
+                worker=self.worker_id,
+                simulated=outcome.simulated,
+            )
+            if not tx.finish_delivery_attempt(claim.tenant, delivery.id, self.worker_id, attempt, **changes):
+                return  # the row is gone (a tenant reset) or no longer ours
+            if not outcome.simulated:
+                self._journal(tx, claim, outcome, now)
+
+    def _wait_after(self, delivery: Delivery, number: int) -> timedelta | None:
+        """The schedule's wait after the ``number``-th failure; None: give up. A scenario's simulated
+        failures never exhaust the schedule: one real attempt always follows them (past its end,
+        the schedule's last wait is reused)."""
+        delays = self.schedule.delays
+        if number >= max(len(delays), delivery.fail_first + 1):
+            return None
+        return timedelta(seconds=delays[min(number, len(delays) - 1)])
+
+    def _journal(self, tx: Tx, claim: Claim, outcome: _Outcome, now: datetime | None) -> None:
+        delivery = claim.delivery
+        tx.add_journal_entry(
+            claim.tenant,
+            JournalEntry(
+                at=now or self.sandbox.clock(),
+                direction="out",
+                method="POST",
+                url=delivery.url,
+                path=delivery.url[:2048],
+                status=outcome.status,
+                latency_ms=outcome.latency_ms,
+                cart_id=delivery.cart_id,
+                request_body=delivery.body[:2048],
+                response_body=outcome.excerpt or outcome.error,
+            ),
+            self.sandbox.settings.journal_size,
+        )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _error_of(response: Response) -> str | None:
+    if 200 <= response.status < 300:
+        return None
+    if 300 <= response.status < 400:
+        where = response.headers.get("Location") or response.headers.get("location") or "?"
+        return f"HTTP {response.status}: redirect to {where[:200]} not followed"
+    return f"HTTP {response.status}"
+
+
+def _excerpt(response: Response) -> str | None:
+    if not response.body:
+        return None
+    text = response.body[:EXCERPT_LIMIT].decode("utf-8", "replace")
+    if response.truncated or len(response.body) > EXCERPT_LIMIT:
+        text += "…[truncated]"
+    return text
+
+
+class NotifyWorker:
+    """A daemon thread running delivery rounds every ``poll`` seconds, at most ``concurrency``
+    attempts in flight (a hanging endpoint holds one slot, not the whole queue)."""
+
+    def __init__(self, notifier: Notifier, *, poll: float, concurrency: int) -> None:
+        self.notifier = notifier
+        self.poll = poll
+        self.concurrency = max(1, concurrency)
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="notify")
+        self._running: set[Future[None]] = set()
+        self._thread = threading.Thread(target=self._run, name="notify-worker", daemon=True)
+
+    def start(self) -> NotifyWorker:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                started = self._round()
+            except Exception:  # a database hiccup: log it and try again next round
+                log.exception("notification round failed")
+                started = 0
+            self._stop.wait(0.01 if started else self.poll)
+
+    def _round(self) -> int:
+        self._running = {f for f in self._running if not f.done()}
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            return 0
+        claims = self.notifier.claim(free)
+        for claim in claims:
+            self._running.add(self._pool.submit(self._attempt, claim))
+        return len(claims)
+
+    def _attempt(self, claim: Claim) -> None:
+        try:
+            self.notifier.attempt(claim)
+        except Exception:
+            log.exception("notification %s not attempted", claim.delivery.id)
+
+
+def start_worker(sandbox: Sandbox, transport: Transport | None = None) -> NotifyWorker:
+    """Start this process's delivery thread (stopped at exit)."""
+    settings = sandbox.settings
+    worker = NotifyWorker(
+        Notifier(sandbox, transport or RequestsTransport()),
+        poll=settings.notify_poll_seconds,
+        concurrency=settings.notify_concurrency,
+    ).start()
+    atexit.register(worker.stop)
+    return worker

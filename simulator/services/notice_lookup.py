@@ -1,0 +1,161 @@
+"""The node's verify of one notice, inside the caller's transaction: a managed EC's notice is
+answered from its GPD position, any other EC's is synthetic (payable with the caller's data or
+data derived from the NAV); paid -> PAYMENT_DUPLICATED, held by a live token -> PAYMENT_ONGOING."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from simulator.domain import debt_position as dp
+from simulator.domain import payment as pay
+from simulator.domain.cart import PaymentNotice
+from simulator.domain.codes import parse_fiscal_code, parse_nav
+from simulator.domain.errors import InvalidInput, PaymentFault
+from simulator.domain.payment import AttemptNotice, FaultCategory, NoticeInfo
+from simulator.services import organizations
+from simulator.services.receipts import SYNTHETIC_DUE_IN
+from simulator.storage.store import Tx
+
+__all__ = [
+    "DUPLICATED",
+    "NODE_DUPLICATED",
+    "ONGOING",
+    "NoticeLike",
+    "NoticeRequest",
+    "as_request",
+    "attempt_notice",
+    "info_data",
+    "lookup",
+    "parsed",
+]
+
+ONGOING = "PPT_PAGAMENTO_IN_CORSO"
+DUPLICATED = "PAA_PAGAMENTO_DUPLICATO"
+NODE_DUPLICATED = "PPT_PAGAMENTO_DUPLICATO"  # the node's own record says paid (the EC may not know)
+
+_SYNTHETIC_SUBJECTS = (
+    "Tassa sui rifiuti (TARI)",
+    "Canone unico patrimoniale",
+    "Servizio di mensa scolastica",
+    "Sanzione al codice della strada",
+    "Diritti di segreteria",
+    "Trasporto scolastico",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRequest:
+    """A notice to verify or pay; amount/description/company name only matter for synthetic ones."""
+
+    fiscal_code: str
+    nav: str
+    amount: int | None = None
+    description: str | None = None
+    company_name: str | None = None
+
+
+NoticeLike = PaymentNotice | NoticeInfo | NoticeRequest
+
+
+def lookup(tx: Tx, tenant: str, request: NoticeRequest, now: datetime, faker_seed: int) -> NoticeInfo:
+    """A payable notice's data, or its ``PaymentFault``."""
+    fiscal_code = parse_fiscal_code(request.fiscal_code)
+    nav = parse_nav(request.nav).value
+    if tx.organization_has_positions(tenant, fiscal_code):
+        info = _managed_notice(tx, tenant, fiscal_code, nav, now)
+    else:
+        info = _synthetic_notice(tx, tenant, request, fiscal_code, nav, now, faker_seed)
+    if tx.receipt(tenant, fiscal_code, info.iuv) is not None:
+        raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, DUPLICATED)
+    if tx.notice_paid(tenant, fiscal_code, nav):
+        raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, NODE_DUPLICATED)
+    if tx.notice_lock(tenant, fiscal_code, nav, now) is not None:
+        raise PaymentFault(FaultCategory.PAYMENT_ONGOING, ONGOING)
+    return info
+
+
+def _synthetic_notice(
+    tx: Tx,
+    tenant: str,
+    request: NoticeRequest,
+    fiscal_code: str,
+    nav: str,
+    now: datetime,
+    faker_seed: int,
+) -> NoticeInfo:
+    if request.amount is not None and request.amount < 1:
+        raise InvalidInput("amount", "is at least 1 euro cent")
+    seed = zlib.crc32(nav.encode())
+    company = request.company_name or organizations.ensure(tx, tenant, fiscal_code, faker_seed).company_name
+    return NoticeInfo(
+        fiscal_code=fiscal_code,
+        nav=nav,
+        iuv=parse_nav(nav).iuv,
+        amount=request.amount or 1_000 + seed % 99_001,  # 10.00 to 1,000.00 euros
+        description=request.description or _SYNTHETIC_SUBJECTS[seed % len(_SYNTHETIC_SUBJECTS)],
+        company_name=company,
+        due_date=now + SYNTHETIC_DUE_IN,
+        synthetic=True,
+    )
+
+
+def _managed_notice(tx: Tx, tenant: str, fiscal_code: str, nav: str, now: datetime) -> NoticeInfo:
+    position = tx.position_by_nav(tenant, fiscal_code, nav)
+    view = dp.payer_view(position, nav, now)
+    option = position.option_by_nav(nav) if position is not None else None
+    if view is not dp.PayerView.PAYABLE or position is None or option is None:
+        raise pay.fault(view.value or "PAA_PAGAMENTO_SCONOSCIUTO")
+    return NoticeInfo(
+        fiscal_code=fiscal_code,
+        nav=nav,
+        iuv=option.iuv,
+        amount=option.amount,
+        description=option.description,
+        company_name=position.company_name,
+        due_date=option.due_date,
+    )
+
+
+def parsed(request: NoticeRequest) -> NoticeRequest:
+    """The request with its codes checked (``InvalidCode`` before any scenario is consulted)."""
+    return replace(
+        request, fiscal_code=parse_fiscal_code(request.fiscal_code), nav=parse_nav(request.nav).value
+    )
+
+
+def as_request(notice: NoticeLike) -> NoticeRequest:
+    if isinstance(notice, NoticeRequest):
+        return notice
+    if isinstance(notice, PaymentNotice):
+        return NoticeRequest(
+            notice.fiscal_code, notice.notice_number, notice.amount, notice.description, notice.company_name
+        )
+    return NoticeRequest(
+        notice.fiscal_code, notice.nav, notice.amount, notice.description, notice.company_name
+    )
+
+
+def attempt_notice(info: NoticeInfo, payment_token: str) -> AttemptNotice:
+    return AttemptNotice(
+        fiscal_code=info.fiscal_code,
+        nav=info.nav,
+        iuv=info.iuv,
+        amount=info.amount,
+        description=info.description,
+        company_name=info.company_name,
+        payment_token=payment_token,
+        synthetic=info.synthetic,
+    )
+
+
+def info_data(info: NoticeInfo) -> dict[str, Any]:
+    """A verified notice as events record it."""
+    return {
+        "fiscalCode": info.fiscal_code,
+        "noticeNumber": info.nav,
+        "amount": info.amount,
+        "synthetic": info.synthetic,
+    }

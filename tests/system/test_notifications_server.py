@@ -1,0 +1,109 @@
+"""Notifications from a real ``pagopa-sandbox serve --workers 2`` to a local receiver: each
+delivery made exactly once across the two worker processes, and a pending delivery that survives
+a restart and completes with the same webhook-id."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from simulator.notify import outbox
+from simulator.notify.outbox import Target
+from simulator.storage.engine import make_disposable_engine
+from simulator.storage.store import Store
+from tests.conftest import _database_url
+from tests.notify_receiver import receiver
+from tests.system.conftest import Server, start_server
+
+pytestmark = pytest.mark.slow
+EC = "77777777777"
+ENV = {"PAGOPA_SANDBOX_NOTIFY_POLL_SECONDS": "0.05", "PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE": "0s,30s,2m"}
+
+
+def enqueue_directly(database_url: str, server: Server, url: str, count: int) -> None:
+    """Write ``count`` notifications to the outbox as a service's transaction would (the server's
+    own event hooks are not what is under test here: its delivery is)."""
+    now = requests.get(server.url + "/_sandbox/v1/clock").json()["now"]
+    from datetime import datetime
+
+    at = datetime.fromisoformat(now.replace("Z", "+00:00"))
+    store = Store(make_disposable_engine(database_url))
+    with store.transaction() as tx:
+        for n in range(count):
+            outbox.enqueue(tx, "default", "receipt.created", {"n": n}, [Target(url)], fiscal_code=EC, now=at)
+    store.engine.dispose()
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def deliveries(server: Server, **params: str) -> list[dict[str, Any]]:
+    answer = requests.get(server.url + "/_sandbox/v1/deliveries", params={"limit": "1000", **params})
+    assert answer.status_code == 200
+    return answer.json()["deliveries"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    gen = _database_url(request.param, tmp_path)
+    yield next(gen)
+    next(gen, None)
+
+
+def test_two_workers_deliver_each_notification_exactly_once(
+    tmp_path: Path, database_url: str, server_factory: list[Server]
+) -> None:
+    with receiver() as endpoint:
+        server = start_server("--database-url", database_url, "--workers", "2", env=ENV)
+        server_factory.append(server)
+        enqueue_directly(database_url, server, endpoint.url + "/hook", 120)
+
+        wait_for(lambda: len(deliveries(server, status="delivered")) == 120)
+        time.sleep(0.5)  # a second delivery by the other worker would show up by now
+
+        ids = endpoint.ids()
+        assert len(ids) == len(set(ids)) == 120
+        attempts = [
+            requests.get(f"{server.url}/_sandbox/v1/deliveries/{d['id']}").json()["attempts"]
+            for d in deliveries(server)
+        ]
+        assert all(len(a) == 1 for a in attempts)
+        processes = {a[0]["worker"].split(":")[1] for a in attempts}
+        assert len(processes) == 2  # both worker processes took part
+
+
+def test_a_pending_delivery_survives_a_restart_and_completes_with_the_same_webhook_id(
+    tmp_path: Path, server_factory: list[Server]
+) -> None:
+    with receiver() as endpoint:
+        endpoint.status = 500
+        server = start_server("--data-dir", str(tmp_path), "--workers", "2", env=ENV)
+        server_factory.append(server)
+        enqueue_directly(f"sqlite:///{tmp_path / 'sandbox.sqlite3'}", server, endpoint.url + "/hook", 1)
+        [pending] = wait_for(lambda: [d for d in deliveries(server) if d["attemptCount"] == 1])
+        assert pending["status"] == "pending" and pending["lastStatus"] == 500
+        server.stop()
+
+        endpoint.status = 204
+        again = start_server("--data-dir", str(tmp_path), "--workers", "2", env=ENV)
+        server_factory.append(again)
+        assert len(endpoint.ids()) == 1  # not due yet: its retry waits 30 s on the tenant clock
+        requests.post(again.url + "/_sandbox/v1/clock/advance", json={"seconds": 30})
+
+        [done] = wait_for(lambda: deliveries(again, status="delivered"))
+        assert done["id"] == pending["id"] and done["webhookId"] == pending["webhookId"]
+        first, second = endpoint.ids()
+        assert first == second == pending["webhookId"]
+        log = requests.get(f"{again.url}/_sandbox/v1/deliveries/{done['id']}").json()
+        assert [a["statusCode"] for a in log["attempts"]] == [500, 204]
