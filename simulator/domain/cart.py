@@ -2,7 +2,8 @@
 
 A cart holds 1..5 notices, one return URL per outcome and an optional email; it lives 10 minutes.
 Which return URL the browser goes back to is decided here, exactly as production decides it
-(reference §1): nothing is ever appended to it.
+(reference §1): nothing is appended to it unless the cart or its EC opted in to the proposal's
+signed outcome (``append_outcome``; simulator.domain.return_signature).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from enum import Enum
 from urllib.parse import urlsplit
 
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
+from simulator.domain.return_signature import ReturnOutcome
 from simulator.domain.selection import ScenarioChoice
 
 MAX_NOTICES = 5
@@ -60,6 +62,10 @@ class Cart:
     fault: str | None = None
     landed_on: str | None = None
     never_returned: bool = False
+    # The proposal (opt-in): where this cart's notifications also go, and whether its return URL
+    # gets the signed outcome appended (the cart's "sandbox" object, else its EC's settings).
+    notify_url: str | None = None
+    append_outcome: bool = False
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
@@ -94,6 +100,18 @@ def return_url(urls: ReturnUrls, ending: Ending, outcome: int | None = None) -> 
     return urls.error
 
 
+def return_outcome(ending: Ending, outcome: int | None) -> ReturnOutcome:
+    """The ``outcome`` a signed return URL carries (the proposal): OK for 0, PENDING for 17,
+    CANCELLED after Annulla, KO for anything else (another code, an error, an expiry)."""
+    if ending is Ending.CANCELLED:
+        return ReturnOutcome.CANCELLED
+    if ending is Ending.OUTCOME and outcome == OUTCOME_OK:
+        return ReturnOutcome.OK
+    if ending is Ending.OUTCOME and outcome == OUTCOME_PENDING:
+        return ReturnOutcome.PENDING
+    return ReturnOutcome.KO
+
+
 def check_return_url(url: str, field: str) -> str:
     """Return URLs are absolute http(s) URLs: never ``javascript:``, ``data:`` or relative."""
     parts = urlsplit(url)
@@ -114,6 +132,8 @@ def new_cart(
     all_ccp: bool | None = None,
     ttl: timedelta = CART_TTL,
     scenario: ScenarioChoice | None = None,
+    notify_url: str | None = None,
+    append_outcome: bool = False,
 ) -> Cart:
     if not 1 <= len(notices) <= MAX_NOTICES:
         raise InvalidInput("paymentNotices", f"must have 1 to {MAX_NOTICES} notices")
@@ -133,4 +153,6 @@ def new_cart(
         id_cart=id_cart,
         all_ccp=all_ccp,
         scenario=scenario,
+        notify_url=notify_url,
+        append_outcome=append_outcome,
     )

@@ -48,6 +48,7 @@ OUT_OF_ORDER_GAP = timedelta(seconds=1)
 class Claim:
     tenant: str
     delivery: Delivery
+    secret: str | None = None  # read with the claim; None: the subscription is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ class Notifier:
                     worker=self.worker_id,
                     limit=limit - len(claims),
                 )
-                claims += [Claim(tenant, d) for d in rows]
+                claims += [Claim(tenant, d, self._secret(tx, tenant, d)) for d in rows]
                 if len(claims) >= limit:
                     break
         return claims
@@ -107,7 +108,7 @@ class Notifier:
             prepared = self._prepare(claim, now)
             if prepared is None:
                 return False
-            claim = Claim(claim.tenant, prepared)
+            claim = Claim(claim.tenant, prepared, claim.secret)
         delivery = claim.delivery
         number = delivery.attempts + 1
         if number <= delivery.fail_first:
@@ -119,7 +120,7 @@ class Notifier:
                 simulated=True,
             )
         else:
-            secret = self._secret(claim)
+            secret = claim.secret
             if secret is None:
                 outcome = _Outcome(None, "the webhook subscription was deleted", None, 0.0)
                 self._finish(claim, number, outcome, now, give_up=True)
@@ -160,16 +161,14 @@ class Notifier:
         scenario = library.find(scenario_id) if library is not None and scenario_id else None
         return scenario.steps.notify if scenario is not None else NotifyStep()
 
-    def _secret(self, claim: Claim) -> str | None:
+    def _secret(self, tx: Tx, tenant: str, delivery: Delivery) -> str | None:
+        """The signing secret: the subscription's, or the EC's (created on first use)."""
         from simulator.services.notifications import ec_secret
 
-        with self.sandbox.store.transaction() as tx:
-            subscription_id = claim.delivery.subscription_id
-            if subscription_id is None:
-                seed = self.sandbox.settings.faker_seed
-                return ec_secret(tx, claim.tenant, claim.delivery.fiscal_code, seed)
-            webhook = tx.webhook(claim.tenant, subscription_id)
-            return None if webhook is None else webhook.secret
+        if delivery.subscription_id is None:
+            return ec_secret(tx, tenant, delivery.fiscal_code, self.sandbox.settings.faker_seed)
+        webhook = tx.webhook(tenant, delivery.subscription_id)
+        return None if webhook is None else webhook.secret
 
     def _send(self, delivery: Delivery, secret: str, now: datetime | None) -> _Outcome:
         body = delivery.body.encode("utf-8")
@@ -269,7 +268,8 @@ def _excerpt(response: Response) -> str | None:
 
 class NotifyWorker:
     """A daemon thread running delivery rounds every ``poll`` seconds, at most ``concurrency``
-    attempts in flight (a hanging endpoint holds one slot, not the whole queue)."""
+    attempts in flight (a hanging endpoint holds one slot, not the whole queue) and as many claimed
+    and waiting for a slot."""
 
     def __init__(self, notifier: Notifier, *, poll: float, concurrency: int) -> None:
         self.notifier = notifier
@@ -300,7 +300,7 @@ class NotifyWorker:
 
     def _round(self) -> int:
         self._running = {f for f in self._running if not f.done()}
-        free = self.concurrency - len(self._running)
+        free = 2 * self.concurrency - len(self._running)  # a few queued keep the pool busy between rounds
         if free <= 0:
             return 0
         claims = self.notifier.claim(free)

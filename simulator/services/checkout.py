@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from simulator.domain import debt_position as dp
 from simulator.domain.cart import Cart, PaymentNotice, ReturnUrls, new_cart
-from simulator.domain.errors import CheckoutError, CheckoutReason
+from simulator.domain.ec_settings import EcSettings, url_allowed
+from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.domain.events import EventType
+from simulator.domain.return_signature import check_appendable
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.model import NoticeFacts
 from simulator.services import events
@@ -29,6 +31,9 @@ class CartRequest:
     # Scenario ids asked for by the header X-Sandbox-Scenario and by "sandbox": {"scenario": ...}.
     header_scenario: str | None = None
     body_scenario: str | None = None
+    # The proposal's opt-in: "sandbox": {"notifyUrl": ..., "appendOutcome": ...}; None: the EC's.
+    notify_url: str | None = None
+    append_outcome: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,9 @@ class CheckoutService:
         choice = self._choice(request)
         with self.sandbox.store.transaction() as tx:
             now = self.sandbox.tenant_now(tx, tenant)
+            append = opt_in(
+                tx, tenant, request.notices[0].fiscal_code, request.return_urls, request.append_outcome
+            )
             cart = new_cart(
                 str(uuid.uuid4()),
                 request.notices,
@@ -51,6 +59,8 @@ class CheckoutService:
                 id_cart=request.id_cart,
                 all_ccp=request.all_ccp,
                 scenario=choice,
+                notify_url=request.notify_url,
+                append_outcome=append,
             )
             for notice in cart.notices:
                 self._check_position(tx, tenant, notice)
@@ -116,3 +126,31 @@ class CheckoutService:
         now = self.sandbox.tenant_now(tx, tenant)
         if dp.payer_view(position, notice.notice_number, now) is not dp.PayerView.PAYABLE:
             raise CheckoutError(CheckoutReason.INVALID_NOTICE)
+
+
+def opt_in(tx: Tx, tenant: str, fiscal_code: str, urls: ReturnUrls, asked: bool | None) -> bool:
+    """Whether the cart's return URL gets the signed outcome (the cart's wish, else its EC's
+    default), after the EC's allowlist: a return URL it does not allow is refused (400), as is one
+    whose query already uses an appended name when the outcome is appended."""
+    org = tx.organization(tenant, fiscal_code)
+    settings = EcSettings.from_stored(org.settings) if org is not None else EcSettings()
+    append = settings.append_outcome if asked is None else asked
+    for key, url in _return_urls(urls):
+        if not url_allowed(url, settings.return_url_allowlist):
+            raise InvalidInput(f"returnUrls.{key}", "is not in the EC's return-URL allowlist")
+        if append:
+            try:
+                check_appendable(url)
+            except ValueError as exc:
+                raise InvalidInput(f"returnUrls.{key}", str(exc)) from None
+    return append
+
+
+def _return_urls(urls: ReturnUrls) -> list[tuple[str, str]]:
+    named = [
+        ("returnOkUrl", urls.ok),
+        ("returnCancelUrl", urls.cancel),
+        ("returnErrorUrl", urls.error),
+        ("returnWaitingUrl", urls.waiting),
+    ]
+    return [(key, url) for key, url in named if url]

@@ -30,6 +30,7 @@ from simulator.services import events
 from simulator.services.context import Sandbox
 from simulator.services.due import settle_due
 from simulator.services.payments import PaymentService
+from simulator.services.return_urls import sign_return_url
 from simulator.services.scenario_engine import ScenarioEngine
 from simulator.storage.store import ReceiptRow, Tx
 
@@ -95,7 +96,7 @@ class ControlService:
                 scenario=choice,
                 scenario_title=self.engine.title(choice),
                 receipts=_receipts(tx, tenant, attempt),
-                return_url=cart_return_url(cart, attempt, now),
+                return_url=self._return_url(tx, tenant, cart, attempt, now),
                 timeline=tuple(events.cart_timeline(tx, tenant, cart.id)),
                 now=now,
             )
@@ -196,6 +197,15 @@ class ControlService:
                 tx.save_cart(tenant, replace(cart, expires_at=now))
         return self._leave(tenant, cart_id, returned=True)
 
+    def _return_url(
+        self, tx: Tx, tenant: str, cart: Cart, attempt: PaymentAttempt | None, now: datetime
+    ) -> str | None:
+        """Where the browser lands: signed when the cart opted in (once: a landing is kept as is)."""
+        url = cart_return_url(cart, attempt, now)
+        if url is None or cart.landed_on is not None:
+            return url
+        return sign_return_url(tx, self.sandbox, tenant, cart, url)
+
     def _leave(self, tenant: str, cart_id: str, *, returned: bool) -> CartStatus:
         """The payer's last move: back to the EC through the return URL, or never."""
         with self.sandbox.store.transaction() as tx:
@@ -203,7 +213,7 @@ class ControlService:
             cart, attempt = self._cart(tx, tenant, cart_id, now)
             where = {"cart_id": cart.id, "attempt_id": attempt.id if attempt is not None else None}
             if returned:
-                url = cart_return_url(cart, attempt, now)
+                url = self._return_url(tx, tenant, cart, attempt, now)
                 tx.save_cart(tenant, replace(cart, landed_on=url))
                 events.record(tx, tenant, EventType.USER_RETURNED, now, **where, url=url)
             else:

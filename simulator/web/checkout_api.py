@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from simulator.domain.cart import CLIENT_ID, Cart, PaymentNotice, ReturnUrls, check_return_url
+from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import InvalidInput
 from simulator.services.checkout import CartRequest, CheckoutService
 from simulator.web.pipeline import require_subscription_key, sandbox, tenant
@@ -82,7 +83,21 @@ def parse_cart_request(body: Any, api_version: int) -> CartRequest:
         id_cart=f.text("idCart", max_len=256),
         all_ccp=f.boolean("allCCP") if all_ccp is not None else None,
         body_scenario=extension.text("scenario", max_len=SCENARIO_ID_MAX) if extension else None,
+        notify_url=_notify_url(extension),
+        append_outcome=_append_outcome(extension),
     )
+
+
+def _notify_url(extension: Fields | None) -> str | None:
+    """``sandbox.notifyUrl``: an absolute http(s) URL (the proposal's per-cart notifications)."""
+    value = extension.text("notifyUrl", max_len=2048) if extension else None
+    return None if value is None else check_http_url(value, "sandbox.notifyUrl")
+
+
+def _append_outcome(extension: Fields | None) -> bool | None:
+    if extension is None or extension.data.get("appendOutcome") is None:
+        return None
+    return extension.boolean("appendOutcome")
 
 
 def _create(api_version: int) -> Cart:

@@ -262,7 +262,7 @@ def outcome() -> Response:
         kind=text.kind,
         body=str(text.body) % {"email": state.email or ""},
         charged=text.charged,
-        exit_url=state.exit_url(),
+        exit_url=flow.exit_url(current),
         exit_label=_("Torna al sito dell'Ente") if state.return_urls else _("Torna alla home"),
     )
 

@@ -24,6 +24,7 @@ from simulator.domain.selection import ChoiceSource
 from simulator.scenario.model import UserAction
 from simulator.services.checkout import CheckoutService
 from simulator.services.payments import NoticeRequest, PaymentService
+from simulator.services.return_urls import signed_return_url
 from simulator.services.scenario_engine import ScenarioEngine
 from simulator.web import pages_session as ps
 from simulator.web.pages_text import method_label
@@ -274,9 +275,15 @@ def resume_url(state: ps.CheckoutState) -> str:
     return _missing(state, Need.PSP) or "/riepilogo-pagamento"
 
 
-def exit_url(current: ps.Current | None, ending: Ending) -> str:
-    """A terminal page's button: the cart's return URL for that ending (nothing appended), or home."""
-    return "/" if current is None else current.state.exit_url(ending)
+def exit_url(current: ps.Current | None, ending: Ending | None = None) -> str:
+    """A terminal page's button: the cart's return URL for that ending (exactly as given, or with
+    the signed outcome when the cart opted in), or home."""
+    if current is None:
+        return "/"
+    state = current.state
+    ending = ending or (Ending(state.ending) if state.ending else None)
+    url = state.exit_url(ending)
+    return signed_return_url(sandbox(), current.session.tenant, state.cart_id, url, ending)
 
 
 # --- trainer mode ------------------------------------------------------------------------------------

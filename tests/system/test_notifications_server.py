@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from standardwebhooks import Webhook
 
 from simulator.notify import outbox
 from simulator.notify.outbox import Target
@@ -19,6 +20,7 @@ from simulator.storage.store import Store
 from tests.conftest import _database_url
 from tests.notify_receiver import receiver
 from tests.system.conftest import Server, start_server
+from tests.system.test_server import GPD, KEY, position_body
 
 pytestmark = pytest.mark.slow
 EC = "77777777777"
@@ -90,7 +92,16 @@ def test_a_pending_delivery_survives_a_restart_and_completes_with_the_same_webho
         endpoint.status = 500
         server = start_server("--data-dir", str(tmp_path), "--workers", "2", env=ENV)
         server_factory.append(server)
-        enqueue_directly(f"sqlite:///{tmp_path / 'sandbox.sqlite3'}", server, endpoint.url + "/hook", 1)
+        # a real offline payment of a GPD notice, notified to the EC's subscription
+        subscribed = requests.post(
+            server.url + "/_sandbox/v1/webhooks", json={"url": endpoint.url + "/hook", "fiscalCode": EC}
+        )
+        assert subscribed.status_code == 201
+        body = position_body("IUPD-DURABLE")
+        created = requests.post(server.url + GPD + "?toPublish=true", json=body, headers=KEY)
+        assert created.status_code == 201
+        nav = created.json()["paymentOption"][0]["nav"]
+        assert requests.post(f"{server.url}/_sandbox/v1/notices/{EC}/{nav}/pay").status_code == 201
         [pending] = wait_for(lambda: [d for d in deliveries(server) if d["attemptCount"] == 1])
         assert pending["status"] == "pending" and pending["lastStatus"] == 500
         server.stop()
@@ -103,7 +114,12 @@ def test_a_pending_delivery_survives_a_restart_and_completes_with_the_same_webho
 
         [done] = wait_for(lambda: deliveries(again, status="delivered"))
         assert done["id"] == pending["id"] and done["webhookId"] == pending["webhookId"]
+        assert done["event"] == "receipt.created"
         first, second = endpoint.ids()
         assert first == second == pending["webhookId"]
         log = requests.get(f"{again.url}/_sandbox/v1/deliveries/{done['id']}").json()
         assert [a["statusCode"] for a in log["attempts"]] == [500, 204]
+        # a served sandbox runs on the real clock: the package's own verifier accepts what arrived
+        last = endpoint.received[-1]
+        event = Webhook(subscribed.json()["secret"]).verify(last.body, last.headers)
+        assert event["type"] == "receipt.created" and event["data"]["channel"] == "offline"

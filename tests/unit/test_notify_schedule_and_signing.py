@@ -121,3 +121,23 @@ def test_ec_settings_refuse_a_malformed_secret() -> None:
     with pytest.raises(InvalidInput, match="secret"):
         EcSettings(secret="whsec_c2hvcnQ=").check()
     assert EcSettings(secret=new_secret()).check().secret
+
+
+def test_the_notification_settings_are_read_from_the_environment() -> None:
+    from simulator.config import Settings
+
+    settings = Settings.from_env(
+        {
+            "PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE": "0s,5s,1m",
+            "PAGOPA_SANDBOX_NOTIFY_TIMEOUT_SECONDS": "2.5",
+            "PAGOPA_SANDBOX_NOTIFY_WORKER": "0",
+            "PAGOPA_SANDBOX_NOTIFY_CONCURRENCY": "8",
+        }
+    )
+
+    assert settings.notify_retry_schedule == (0, 5, 60)
+    assert settings.notify_timeout_seconds == 2.5
+    assert settings.notify_worker is False and settings.notify_concurrency == 8
+    assert Settings().notify_worker is False  # tests and embedders deliver explicitly
+    with pytest.raises(ValueError, match="NOTIFY_RETRY_SCHEDULE"):
+        Settings.from_env({"PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE": "soon"})
