@@ -14,15 +14,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,9 @@ import requests
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+from servers import free_port, running  # noqa: E402
 
 CART: dict[str, Any] = {
     "paymentNotices": [
@@ -49,46 +49,6 @@ CART: dict[str, Any] = {
         "returnErrorUrl": "https://ec.example/error",
     },
 }
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(command: list[str], health: str) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            *command,
-            "--bind" if command[2] == "gunicorn" else "--port",
-            f"127.0.0.1:{port}" if command[2] == "gunicorn" else str(port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PAGOPA_SANDBOX_NOTIFY_WORKER": "0"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url + health, timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def sandbox_options() -> list[str]:
@@ -176,14 +136,16 @@ def main() -> None:
         "server": options,
     }
     hello_cmd = [*python, "gunicorn", *options, "--chdir", str(BENCH), "hello_app:app"]
-    with server(hello_cmd, "/") as url:
+    port = free_port()
+    with running([*hello_cmd, "--bind", f"127.0.0.1:{port}"], port, "/") as url:
         load(args.threads, 1, lambda s: s.get(url + "/", timeout=30).status_code == 200)  # warm-up
         results["hello"] = load(
             args.threads, seconds, lambda s: s.get(url + "/", timeout=30).status_code == 200
         )
     with tempfile.TemporaryDirectory() as data:
-        sandbox_cmd = [*python, "simulator.cli", "serve", "--data-dir", data]
-        with server(sandbox_cmd, "/_sandbox/v1/health") as url:
+        port = free_port()
+        sandbox_cmd = [*python, "simulator.cli", "serve", "--data-dir", data, "--port", str(port)]
+        with running(sandbox_cmd, port, "/_sandbox/v1/health", {"PAGOPA_SANDBOX_NOTIFY_WORKER": "0"}) as url:
 
             def cart(s: requests.Session) -> bool:
                 return (

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +34,9 @@ import requests
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+from servers import free_port, running  # noqa: E402
 
 EC = "77777777777"
 KEY = {"Ocp-Apim-Subscription-Key": "k"}
@@ -73,37 +74,23 @@ def receiver() -> Iterator[tuple[str, list[float]]]:
 
 @contextmanager
 def sandbox(data_dir: Path, notify: bool = True) -> Iterator[str]:
-    from tests.system.conftest import free_port
-
     port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "simulator.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+    ]
     env = {
-        **os.environ,
         "PAGOPA_SANDBOX_NOTIFY_POLL_SECONDS": "0.1",
         "PAGOPA_SANDBOX_NOTIFY_WORKER": "1" if notify else "0",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url + "/_sandbox/v1/health", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.05)
+    with running(command, port, "/_sandbox/v1/health", env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def throughput(count: int) -> dict[str, Any]:
