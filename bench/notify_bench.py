@@ -94,20 +94,22 @@ def sandbox(data_dir: Path, notify: bool = True) -> Iterator[str]:
 
 
 def throughput(count: int) -> dict[str, Any]:
-    from simulator.notify import outbox
-    from simulator.notify.outbox import Target
+    from simulator.config import Settings
+    from simulator.services import outbound
+    from simulator.services.context import Sandbox
+    from simulator.storage.database import Database
     from simulator.storage.engine import make_disposable_engine
-    from simulator.storage.store import Store
 
     with tempfile.TemporaryDirectory() as tmp, receiver() as (hook, arrivals), sandbox(Path(tmp)) as url:
-        store = Store(make_disposable_engine(f"sqlite:///{Path(tmp) / 'sandbox.sqlite3'}"))
+        engine = make_disposable_engine(f"sqlite:///{Path(tmp) / 'sandbox.sqlite3'}")
+        writer = Sandbox(Settings(), Database(engine))
         now = datetime.now(UTC)
-        with store.transaction() as tx:
+        with writer.unit("default") as unit:
             for n in range(count):
-                outbox.enqueue(
-                    tx, "default", "receipt.created", {"n": n}, [Target(hook)], fiscal_code=EC, now=now
+                outbound.enqueue(
+                    unit, "receipt.created", {"n": n}, [outbound.Target(hook)], fiscal_code=EC, now=now
                 )
-        store.engine.dispose()
+        writer.close()
         started = time.perf_counter()
         deadline = started + 300
         while len(arrivals) < count and time.perf_counter() < deadline:

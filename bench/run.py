@@ -143,11 +143,11 @@ def prepare_database(data_dir: Path) -> None:
     """The schema, as ``pagopa-sandbox serve`` creates it before its workers start."""
     from simulator.config import Settings
     from simulator.storage.engine import make_disposable_engine
-    from simulator.storage.store import Store
+    from simulator.storage.schema import prepare_schema
 
-    store = Store(make_disposable_engine(Settings(data_dir=str(data_dir)).resolved_database_url))
-    store.create_schema()
-    store.engine.dispose()
+    engine = make_disposable_engine(Settings(data_dir=str(data_dir)).resolved_database_url)
+    prepare_schema(engine)
+    engine.dispose()
 
 
 # --------------------------------------------------------------------------- time to ready

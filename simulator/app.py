@@ -6,20 +6,24 @@ from __future__ import annotations
 from flask import Flask
 
 from simulator.config import Settings
+from simulator.domain.ids import RandomIds
 from simulator.scenario.library import ScenarioLibrary
 from simulator.scenario.loader import load_library
+from simulator.services import due
 from simulator.services.clock import Clock
 from simulator.services.context import Sandbox
+from simulator.services.journal import JournalWriter
 from simulator.services.scenario_reload import ScenarioWatcher
+from simulator.storage.database import Database
 from simulator.storage.engine import make_engine
-from simulator.storage.store import Store
+from simulator.storage.schema import prepare_schema
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    store: Store | None = None,
+    ids: RandomIds | None = None,
     create_schema: bool = True,
     scenarios: ScenarioLibrary | None = None,
 ) -> Flask:
@@ -28,15 +32,15 @@ def create_app(
     settings = settings or Settings.from_env()
     if scenarios is None:
         scenarios = load_library(settings.scenario_dirs)
-    if store is None:
-        store = Store(make_engine(settings.resolved_database_url))
+    database = Database(make_engine(settings.resolved_database_url))
     if create_schema:
-        store.create_schema()
+        prepare_schema(database.engine)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    sandbox = Sandbox(settings, store, clock, scenarios)
+    sandbox = Sandbox(settings, database, clock, scenarios, ids=ids, settle=due.settle)
+    sandbox.journal = JournalWriter(database, settings.journal_size)
     app.extensions["sandbox"] = sandbox
     app.extensions["scenario_watcher"] = ScenarioWatcher(sandbox)
 
@@ -67,7 +71,7 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     if settings.notify_worker:  # one delivery thread per (gunicorn worker) process
-        from simulator.notify.worker import start_worker
+        from simulator.services.delivery import start_worker
 
         app.extensions["notify_worker"] = start_worker(sandbox)
     return app

@@ -119,20 +119,22 @@ def serve(
 
 def _prepare_database(settings: Settings) -> None:
     """Schema and demo data, once, in the master process before any worker starts."""
+    from simulator.services.context import Sandbox
+    from simulator.storage.database import Database
     from simulator.storage.engine import make_disposable_engine
-    from simulator.storage.store import Store
+    from simulator.storage.schema import prepare_schema
 
-    store = Store(make_disposable_engine(settings.resolved_database_url))
+    database = Database(make_disposable_engine(settings.resolved_database_url))
     try:
-        store.create_schema()
+        prepare_schema(database.engine)
     except Exception as exc:  # an unreachable or refused database: say so plainly
         raise click.ClickException(f"cannot open the database: {exc}") from None
     if settings.demo:
         from simulator.services.demo import seed_demo
 
-        table = seed_demo(store, settings)
+        table = seed_demo(Sandbox(settings, database))
         click.echo(table.render(), err=False)
-    store.engine.dispose()
+    database.dispose()
 
 
 def _redact(url: str) -> str:

@@ -122,7 +122,7 @@ class Settings:
         if (v := get("NOTIFY_CONCURRENCY")) is not None:
             values["notify_concurrency"] = _int(prefix + "NOTIFY_CONCURRENCY", v)
         if (v := get("NOTIFY_RETRY_SCHEDULE")) is not None:
-            from simulator.notify.schedule import parse_schedule
+            from simulator.domain.retry_schedule import parse_schedule
 
             try:
                 values["notify_retry_schedule"] = parse_schedule(v)

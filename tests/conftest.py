@@ -75,7 +75,7 @@ def app(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[Flask
         settings.with_(database_url=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"), clock=clock
     )
     yield application
-    application.extensions["sandbox"].store.engine.dispose()
+    application.extensions["sandbox"].close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -89,7 +89,7 @@ def any_db_app(
     try:
         yield application
     finally:
-        application.extensions["sandbox"].store.engine.dispose()
+        application.extensions["sandbox"].close()
         next(gen, None)
 
 
@@ -118,3 +118,21 @@ def api(app: Flask) -> ApiClient:
 @pytest.fixture
 def any_db_api(any_db_app: Flask) -> ApiClient:
     return ApiClient(any_db_app.test_client())
+
+
+class Calls:
+    """A service module's use cases called as a request calls them: each in a unit of its own in
+    ``tenant`` (the first argument), e.g. ``Calls(sandbox, payments).start_attempt("default", ...)``."""
+
+    def __init__(self, sandbox: Any, module: Any) -> None:
+        self.sandbox = sandbox
+        self.module = module
+
+    def __getattr__(self, name: str) -> Any:
+        use_case = getattr(self.module, name)
+
+        def call(tenant: str, *args: Any, **kwargs: Any) -> Any:
+            with self.sandbox.unit(tenant) as unit:
+                return use_case(unit, *args, **kwargs)
+
+        return call

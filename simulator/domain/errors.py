@@ -15,10 +15,8 @@ codes, ProblemJson and page messages are chosen in one place, ``simulator.web.er
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only for the annotation: simulator.domain.payment imports this module
-    from simulator.domain.payment import FaultCategory
+from simulator.domain.fault_codes import FaultCategory
 
 
 class DomainError(Exception):

@@ -1,11 +1,14 @@
 """The node's fault-code vocabulary: every code a verify/activate can fail with (the upstream
 Checkout API's ``faultCodeDetail`` enumeration), so a scenario naming a code that does not exist is
-refused instead of silently becoming GENERIC_ERROR. ``payment.classify_fault`` says which category
-each code belongs to."""
+refused instead of silently becoming GENERIC_ERROR, and the category each code belongs to
+(``classify_fault``)."""
 
 from __future__ import annotations
 
-__all__ = ["KNOWN_FAULT_CODES", "is_known_fault_code"]
+import re
+from enum import Enum
+
+__all__ = ["KNOWN_FAULT_CODES", "WRAPPED_EC_FAULT", "FaultCategory", "classify_fault", "is_known_fault_code"]
 
 # Grouped as the enumeration groups them: the node's own (PPT_), the EC's (PAA_) and the PSP
 # channel's (CANALE_) codes. Codes that classify_fault does not list fall in GENERIC_ERROR.
@@ -130,3 +133,105 @@ KNOWN_FAULT_CODES: frozenset[str] = frozenset(_NODE + _EC + _PSP_CHANNEL)
 
 def is_known_fault_code(code: str) -> bool:
     return code in KNOWN_FAULT_CODES
+
+
+# --- categories (reference §2) -------------------------------------------------------------------
+
+
+class FaultCategory(Enum):
+    """Checkout's ``faultCodeCategory`` of a failed verify/activate."""
+
+    PAYMENT_UNKNOWN = "PAYMENT_UNKNOWN"
+    PAYMENT_DATA_ERROR = "PAYMENT_DATA_ERROR"
+    PAYMENT_ONGOING = "PAYMENT_ONGOING"
+    PAYMENT_EXPIRED = "PAYMENT_EXPIRED"
+    PAYMENT_CANCELED = "PAYMENT_CANCELED"
+    PAYMENT_DUPLICATED = "PAYMENT_DUPLICATED"
+    PAYMENT_UNAVAILABLE = "PAYMENT_UNAVAILABLE"
+    DOMAIN_UNKNOWN = "DOMAIN_UNKNOWN"
+    GENERIC_ERROR = "GENERIC_ERROR"
+
+    @property
+    def shows_detail(self) -> bool:
+        """Whether the page shows the fault code ("Codice di errore per l'assistenza")."""
+        return self in _SHOWS_DETAIL
+
+
+_SHOWS_DETAIL = frozenset(
+    {FaultCategory.DOMAIN_UNKNOWN, FaultCategory.PAYMENT_UNAVAILABLE, FaultCategory.PAYMENT_DATA_ERROR}
+)
+
+# The reference table, completed with the upstream API's enumerations where the table says "...".
+_FAULT_CODES: dict[str, FaultCategory] = {
+    code: category
+    for category, codes in (
+        (FaultCategory.PAYMENT_UNKNOWN, ("PAA_PAGAMENTO_SCONOSCIUTO",)),
+        (
+            FaultCategory.PAYMENT_DATA_ERROR,
+            (
+                "PPT_SINTASSI_EXTRAXSD",
+                "PPT_SINTASSI_XSD",
+                "PPT_DOMINIO_SCONOSCIUTO",
+                "PPT_STAZIONE_INT_PA_SCONOSCIUTA",
+            ),
+        ),
+        (FaultCategory.PAYMENT_ONGOING, ("PPT_PAGAMENTO_IN_CORSO", "PAA_PAGAMENTO_IN_CORSO")),
+        (FaultCategory.PAYMENT_EXPIRED, ("PAA_PAGAMENTO_SCADUTO",)),
+        (FaultCategory.PAYMENT_CANCELED, ("PAA_PAGAMENTO_ANNULLATO",)),
+        (FaultCategory.PAYMENT_DUPLICATED, ("PAA_PAGAMENTO_DUPLICATO", "PPT_PAGAMENTO_DUPLICATO")),
+        (
+            FaultCategory.PAYMENT_UNAVAILABLE,
+            (
+                "PPT_INTERMEDIARIO_PSP_SCONOSCIUTO",
+                "PPT_INTERMEDIARIO_PSP_DISABILITATO",
+                "PPT_AUTENTICAZIONE",
+                "PPT_AUTORIZZAZIONE",
+                "PPT_DOMINIO_DISABILITATO",
+                "PPT_INTERMEDIARIO_PA_DISABILITATO",
+                "PPT_STAZIONE_INT_PA_DISABILITATA",
+                "PPT_CODIFICA_PSP_SCONOSCIUTA",
+                "PPT_SEMANTICA",
+                "PPT_SYSTEM_ERROR",
+                "PAA_SEMANTICA",
+            ),
+        ),
+        (
+            FaultCategory.DOMAIN_UNKNOWN,
+            (
+                "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE",
+                "PPT_STAZIONE_INT_PA_TIMEOUT",
+                "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE",
+                "PPT_IBAN_NON_CENSITO",
+                "PAA_SYSTEM_ERROR",
+                "PAA_STAZIONE_INT_ERRATA",
+                "PAA_ATTIVA_RPT_IMPORTO_NON_VALIDO",
+                "PPT_ERRORE_EMESSO_DA_PAA",
+            ),
+        ),
+    )
+    for code in codes
+}
+_FAULT_PREFIXES = (
+    ("PPT_PSP_", FaultCategory.PAYMENT_UNAVAILABLE),
+    ("PPT_CANALE_", FaultCategory.PAYMENT_UNAVAILABLE),
+    ("PAA_SINTASSI_", FaultCategory.DOMAIN_UNKNOWN),
+    ("PAA_ID_", FaultCategory.DOMAIN_UNKNOWN),
+)
+WRAPPED_EC_FAULT = "PPT_ERRORE_EMESSO_DA_PAA"
+_REAL_CODE = re.compile(r"(PAA|PPT)_\S+")
+
+
+def classify_fault(fault_code: str, description: str | None = None) -> tuple[FaultCategory, str]:
+    """(faultCodeCategory, faultCodeDetail) of a node fault. An EC fault wrapped by the node as
+    PPT_ERRORE_EMESSO_DA_PAA is classified by the real code found in its description."""
+    code = fault_code.strip()
+    if code == WRAPPED_EC_FAULT and description:
+        match = _REAL_CODE.search(description)
+        if match:
+            code = match.group(0)
+    category = _FAULT_CODES.get(code)
+    if category is None:
+        category = next(
+            (cat for prefix, cat in _FAULT_PREFIXES if code.startswith(prefix)), FaultCategory.GENERIC_ERROR
+        )
+    return category, code

@@ -1,10 +1,10 @@
-"""Storing a payment attempt's transition with everything it implies, in the caller's transaction:
-the notice locks (held while pending, released once it ended), the paid notices and their receipts
-(as the scenario's ``receipt`` step says), and the events that describe it."""
+"""Storing a payment attempt's transition with everything it implies, in the caller's unit: the
+notice locks (held while pending, released once it ended), the paid notices and their receipts
+(as the scenario's ``receipt`` step says), the events that describe it and the notification of
+its outcome."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from simulator.domain import psps
@@ -12,36 +12,31 @@ from simulator.domain.events import EventType
 from simulator.domain.payment import AttemptState, PaymentAttempt
 from simulator.domain.receipt import PaymentFacts
 from simulator.domain.selection import ScenarioChoice
-from simulator.services import events, receipts
-from simulator.services.scenario_engine import ScenarioEngine
-from simulator.storage.store import Tx
+from simulator.services import outbound, receipts
+from simulator.services.unit import Unit
 
 __all__ = ["record_selected", "save_transition"]
 
 
-def save_transition(
-    tx: Tx, engine: ScenarioEngine, tenant: str, before: PaymentAttempt, after: PaymentAttempt, now: datetime
-) -> PaymentAttempt:
-    """Store ``after`` (which ``before`` became at ``now``) with its locks, events and receipts."""
+def save_transition(unit: Unit, before: PaymentAttempt, after: PaymentAttempt) -> PaymentAttempt:
+    """Store ``after`` (which ``before`` became at the unit's now) with its locks, events,
+    notification and receipts."""
     if after.state is AttemptState.CLOSED:
-        tx.hold_locks(tenant, after.id)
+        unit.checkout.hold_locks(after.id)
     elif after.state is not AttemptState.ACTIVATED:
-        tx.release_locks(tenant, after.id)
-    tx.save_attempt(tenant, after)
+        unit.checkout.release_locks(after.id)
+    unit.checkout.save_attempt(after)
     if after.state is not before.state:
-        _record_transition(tx, tenant, before, after, now)
+        _record_transition(unit, before, after)
     if after.state is AttemptState.NOTIFIED_OK:
-        _record_payment(tx, engine, tenant, after, after.ended_at or now)
+        _record_payment(unit, after)
     return after
 
 
-def record_selected(tx: Tx, tenant: str, choice: ScenarioChoice, at: datetime, **where: Any) -> None:
+def record_selected(unit: Unit, choice: ScenarioChoice, **where: Any) -> None:
     """``scenario.selected``: which scenario runs from now on, and why."""
-    events.record(
-        tx,
-        tenant,
+    unit.record(
         EventType.SCENARIO_SELECTED,
-        at,
         **where,
         scenario=choice.scenario_id,
         source=choice.source,
@@ -49,13 +44,12 @@ def record_selected(tx: Tx, tenant: str, choice: ScenarioChoice, at: datetime, *
     )
 
 
-def _record_payment(
-    tx: Tx, engine: ScenarioEngine, tenant: str, attempt: PaymentAttempt, paid_at: datetime
-) -> None:
+def _record_payment(unit: Unit, attempt: PaymentAttempt) -> None:
     """Each notice paid, its receipt sent as the scenario says. The fee was paid once, so only the
     first notice's receipt carries it."""
-    step = engine.scenario(attempt.scenario).steps.receipt
+    step = unit.engine.scenario(attempt.scenario).steps.receipt
     psp = psps.psp_by_id(attempt.psp_id or "")
+    paid_at = attempt.ended_at or unit.now
     for i, notice in enumerate(attempt.notices):
         facts = PaymentFacts(
             receipt_id=notice.payment_token,
@@ -67,33 +61,33 @@ def _record_payment(
             fee=attempt.fee if i == 0 else 0,
             payment_note=attempt.id_cart,
         )
-        receipts.record_paid_notice(
-            tx, tenant, notice, facts, step, attempt_id=attempt.id, cart_id=attempt.cart_id
-        )
+        receipts.record_paid_notice(unit, notice, facts, step, attempt_id=attempt.id, cart_id=attempt.cart_id)
 
 
-def _record_transition(
-    tx: Tx, tenant: str, before: PaymentAttempt, after: PaymentAttempt, now: datetime
-) -> None:
-    at = after.ended_at or now
+_ENDED_EVENT = {
+    AttemptState.CANCELED: EventType.ATTEMPT_CANCELLED,
+    AttemptState.EXPIRED_NOT_AUTHORIZED: EventType.ATTEMPT_EXPIRED,
+}
+
+
+def _record_transition(unit: Unit, before: PaymentAttempt, after: PaymentAttempt) -> None:
+    at = after.ended_at or unit.now
     where: dict[str, Any] = {"cart_id": after.cart_id, "attempt_id": after.id}
     outcome = after.outcome.value if after.outcome is not None else None
     if after.state is AttemptState.CLOSED:
-        events.record(
-            tx,
-            tenant,
+        event = unit.record(
             EventType.ATTEMPT_PENDING,
-            at,
+            at=at,
             **where,
             outcome=outcome,
             resolvesAt=after.resolves_at,
             resolution=after.resolution,
         )
     elif before.state is AttemptState.CLOSED:
-        events.record(tx, tenant, EventType.ATTEMPT_RESOLVED, at, **where, outcome=outcome, state=after.state)
-    elif after.state is AttemptState.CANCELED:
-        events.record(tx, tenant, EventType.ATTEMPT_CANCELLED, at, **where, outcome=outcome)
-    elif after.state is AttemptState.EXPIRED_NOT_AUTHORIZED:
-        events.record(tx, tenant, EventType.ATTEMPT_EXPIRED, at, **where, outcome=outcome)
+        event = unit.record(EventType.ATTEMPT_RESOLVED, at=at, **where, outcome=outcome, state=after.state)
+    elif after.state in _ENDED_EVENT:
+        event = unit.record(_ENDED_EVENT[after.state], at=at, **where, outcome=outcome)
     else:
-        events.record(tx, tenant, EventType.ATTEMPT_CLOSED, at, **where, outcome=outcome, state=after.state)
+        event = unit.record(EventType.ATTEMPT_CLOSED, at=at, **where, outcome=outcome, state=after.state)
+    cart = unit.checkout.cart(after.cart_id) if after.cart_id else None
+    outbound.attempt_ended(unit, event, after, cart)

@@ -8,15 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from simulator.config import Settings
 from simulator.domain import debt_position as dp
 from simulator.domain.codes import new_nav
 from simulator.domain.debt_position import Debtor, DebtPosition, Payment, PaymentOption, Stamp, Transfer
 from simulator.domain.money import format_euro_it
 from simulator.services import organizations
-from simulator.services.clock import system_clock
+from simulator.services.context import Sandbox
 from simulator.services.fakes import seeded_faker
-from simulator.storage.store import Store
 
 DEMO_EC = "77777777777"
 DEMO_TENANT = "default"
@@ -51,20 +49,18 @@ class DemoTable:
         return "\n".join(lines)
 
 
-def seed_demo(store: Store, settings: Settings, now: datetime | None = None) -> DemoTable:
+def seed_demo(sandbox: Sandbox, now: datetime | None = None) -> DemoTable:
     """Create the demo positions that are missing (idempotent) and describe them all."""
-    now = now or system_clock()
-    fake = seeded_faker(settings.faker_seed)
+    now = now or sandbox.clock()
+    fake = seeded_faker(sandbox.settings.faker_seed)
     company = f"Comune di {fake.city()}"
     builder = _Builder(fake, company, now)
     positions = builder.all_states()
-    with store.transaction() as tx:
-        organizations.ensure(tx, DEMO_TENANT, DEMO_EC, settings.faker_seed, company_name=company)
-        org = tx.organization(DEMO_TENANT, DEMO_EC)
-        company = org.company_name if org else company
+    with sandbox.unit(DEMO_TENANT) as unit:
+        company = organizations.ensure(unit, DEMO_EC, company_name=company).company_name
         for position in positions:
-            if tx.position(DEMO_TENANT, DEMO_EC, position.iupd) is None:
-                tx.insert_position(DEMO_TENANT, position)
+            if unit.positions.get(DEMO_EC, position.iupd) is None:
+                unit.positions.insert(position)
     rows = [
         DemoRow(p.status.value, o.status.value, o.nav, o.amount, o.description)
         for p in positions

@@ -1,96 +1,73 @@
-"""The GPD use cases: debt positions of a tenant's creditors, with the time-driven statuses
-brought up to date against the tenant's clock before anything is read (what has come due first:
-a pending payment's result, a late receipt; GPD learns of an online payment from its receipt)."""
+"""The GPD use cases: debt positions of a tenant's creditors. The unit has already brought the
+time-driven statuses up to date against the tenant's clock (and what came due before them: a
+pending payment's result, a late receipt; GPD learns of an online payment from its receipt)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from simulator.domain import debt_position as dp
 from simulator.domain.debt_position import DebtPosition, PaymentReport
 from simulator.domain.errors import DebtPositionError, GpdReason
-from simulator.services.context import Sandbox
-from simulator.services.due import settle_due
-from simulator.storage.store import Duplicate, Page, PositionQuery, Tx
+from simulator.domain.queries import Page, PositionQuery
+from simulator.services.unit import Unit
+from simulator.storage.errors import Duplicate
+
+__all__ = ["create", "delete", "get", "invalidate", "list_positions", "mark_paid", "publish", "update"]
 
 
-@dataclass(frozen=True, slots=True)
-class GpdService:
-    sandbox: Sandbox
+def create(unit: Unit, position: DebtPosition, to_publish: bool) -> DebtPosition:
+    created = dp.create(position, unit.now, to_publish)
+    try:
+        unit.positions.insert(created)
+    except Duplicate:
+        raise DebtPositionError(GpdReason.UNIQUE_VIOLATION, org=position.organization_fiscal_code) from None
+    return created
 
-    def create(self, tenant: str, position: DebtPosition, to_publish: bool) -> DebtPosition:
-        with self.sandbox.store.transaction() as tx:
-            now = self.sandbox.tenant_now(tx, tenant)
-            created = dp.create(position, now, to_publish)
-            try:
-                tx.insert_position(tenant, created)
-            except Duplicate:
-                raise DebtPositionError(
-                    GpdReason.UNIQUE_VIOLATION, org=position.organization_fiscal_code
-                ) from None
-            return created
 
-    def get(self, tenant: str, org: str, iupd: str) -> DebtPosition:
-        with self.sandbox.store.transaction() as tx:
-            return self._current(tx, tenant, org, iupd)
+def get(unit: Unit, org: str, iupd: str) -> DebtPosition:
+    position = unit.positions.get(org, iupd)
+    if position is None:
+        raise DebtPositionError(GpdReason.NOT_FOUND, org=org, iupd=iupd)
+    return dp.settle(position, unit.now)
 
-    def list(self, tenant: str, org: str, query: PositionQuery) -> Page:
-        with self.sandbox.store.transaction() as tx:
-            now = self.sandbox.tenant_now(tx, tenant)
-            settle_due(tx, self.sandbox, tenant, now)
-            for position in tx.positions_to_settle(tenant, org, now):
-                tx.save_position(tenant, dp.settle(position, now))
-            return tx.list_positions(tenant, org, query)
 
-    def update(self, tenant: str, org: str, iupd: str, new: DebtPosition, to_publish: bool) -> DebtPosition:
-        with self.sandbox.store.transaction() as tx:
-            current = self._current(tx, tenant, org, iupd)
-            updated = dp.update(current, new, self.sandbox.tenant_now(tx, tenant), to_publish)
-            try:
-                tx.save_position(tenant, updated)
-            except Duplicate:
-                raise DebtPositionError(GpdReason.UNIQUE_VIOLATION, org=org) from None
-            return updated
+def list_positions(unit: Unit, org: str, query: PositionQuery) -> Page:
+    return unit.positions.find(org, query)
 
-    def delete(self, tenant: str, org: str, iupd: str) -> None:
-        with self.sandbox.store.transaction() as tx:
-            dp.check_deletable(self._current(tx, tenant, org, iupd))
-            tx.delete_position(tenant, org, iupd)
 
-    def publish(self, tenant: str, org: str, iupd: str) -> DebtPosition:
-        return self._transition(tenant, org, iupd, dp.publish)
+def update(unit: Unit, org: str, iupd: str, new: DebtPosition, to_publish: bool) -> DebtPosition:
+    updated = dp.update(get(unit, org, iupd), new, unit.now, to_publish)
+    try:
+        unit.positions.save(updated)
+    except Duplicate:
+        raise DebtPositionError(GpdReason.UNIQUE_VIOLATION, org=org) from None
+    return updated
 
-    def invalidate(self, tenant: str, org: str, iupd: str) -> DebtPosition:
-        return self._transition(tenant, org, iupd, dp.invalidate)
 
-    def mark_paid(self, tenant: str, org: str, nav: str, report: PaymentReport) -> DebtPosition:
-        """GPD's ``paymentoptions/paids/{nav}``: a notice paid outside pagoPA's online flow."""
-        with self.sandbox.store.transaction() as tx:
-            now = self.sandbox.tenant_now(tx, tenant)
-            settle_due(tx, self.sandbox, tenant, now)
-            position = tx.position_by_nav(tenant, org, nav)
-            if position is None:
-                raise DebtPositionError(GpdReason.OPTION_NOT_FOUND, org=org, nav=nav)
-            # settled at "now" first: whether the position has expired must not depend on whether
-            # someone read it before (reads save the settled status), nor on a back-dated report
-            paid = dp.pay_option(dp.settle(position, now), nav, report.at(now))
-            tx.save_position(tenant, paid)
-            return paid
+def delete(unit: Unit, org: str, iupd: str) -> None:
+    dp.check_deletable(get(unit, org, iupd))
+    unit.positions.delete(org, iupd)
 
-    def _transition(self, tenant: str, org: str, iupd: str, step: dp.Transition) -> DebtPosition:
-        with self.sandbox.store.transaction() as tx:
-            current = self._current(tx, tenant, org, iupd)
-            moved = step(current, self.sandbox.tenant_now(tx, tenant))
-            tx.save_position(tenant, moved)
-            return moved
 
-    def _current(self, tx: Tx, tenant: str, org: str, iupd: str) -> DebtPosition:
-        now = self.sandbox.tenant_now(tx, tenant)
-        settle_due(tx, self.sandbox, tenant, now)
-        position = tx.position(tenant, org, iupd)
-        if position is None:
-            raise DebtPositionError(GpdReason.NOT_FOUND, org=org, iupd=iupd)
-        settled = dp.settle(position, now)
-        if settled != position:
-            tx.save_position(tenant, settled)
-        return settled
+def publish(unit: Unit, org: str, iupd: str) -> DebtPosition:
+    return _transition(unit, org, iupd, dp.publish)
+
+
+def invalidate(unit: Unit, org: str, iupd: str) -> DebtPosition:
+    return _transition(unit, org, iupd, dp.invalidate)
+
+
+def mark_paid(unit: Unit, org: str, nav: str, report: PaymentReport) -> DebtPosition:
+    """GPD's ``paymentoptions/paids/{nav}``: a notice paid outside pagoPA's online flow."""
+    position = unit.positions.by_nav(org, nav)
+    if position is None:
+        raise DebtPositionError(GpdReason.OPTION_NOT_FOUND, org=org, nav=nav)
+    # settled at "now" first: whether the position has expired must not depend on a back-dated report
+    paid = dp.pay_option(dp.settle(position, unit.now), nav, report.at(unit.now))
+    unit.positions.save(paid)
+    return paid
+
+
+def _transition(unit: Unit, org: str, iupd: str, step: dp.Transition) -> DebtPosition:
+    moved = step(get(unit, org, iupd), unit.now)
+    unit.positions.save(moved)
+    return moved

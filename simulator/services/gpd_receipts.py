@@ -1,6 +1,6 @@
 """The GPD receipts service's reads (reference §5): an EC's receipts as a paged list, and one
-receipt's XML. What the tenant's clock has made due (a pending payment's result, a late receipt)
-is applied first, so an EC polling GPD sees what production would show it by then."""
+receipt's XML. The unit has applied what the tenant's clock made due (a pending payment's result,
+a late receipt), so an EC polling GPD sees what production would show it by then."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.domain.errors import DebtPositionError, GpdReason
-from simulator.services.context import Sandbox
-from simulator.services.due import settle_due
+from simulator.services.unit import Unit
 
 __all__ = ["ReceiptQuery", "ReceiptsPage", "find_receipts", "receipt_xml"]
 
@@ -34,29 +33,24 @@ class ReceiptsPage:
     total_pages: int
 
 
-def find_receipts(sandbox: Sandbox, tenant: str, organization: str, query: ReceiptQuery) -> ReceiptsPage:
+def find_receipts(unit: Unit, organization: str, query: ReceiptQuery) -> ReceiptsPage:
     """A page of an EC's receipts, newest payment first."""
-    with sandbox.store.transaction() as tx:
-        settle_due(tx, sandbox, tenant, sandbox.tenant_now(tx, tenant))
-        found = tx.list_receipts(
-            tenant,
-            organization,
-            page=query.page,
-            size=query.size,
-            debtor=query.debtor,
-            date_from=query.date_from,
-            date_to=query.date_to,
-            debtor_or_iuv=query.debtor_or_iuv,
-        )
+    found = unit.receipts.find(
+        organization,
+        page=query.page,
+        size=query.size,
+        debtor=query.debtor,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        debtor_or_iuv=query.debtor_or_iuv,
+    )
     total_pages = -(-found.total // query.size)
     return ReceiptsPage(query.page, [row.document for row in found.items], total_pages)
 
 
-def receipt_xml(sandbox: Sandbox, tenant: str, organization: str, iuv: str) -> str:
+def receipt_xml(unit: Unit, organization: str, iuv: str) -> str:
     """The stored paSendRTV2Request of one IUV; RECEIPT_NOT_FOUND when there is none."""
-    with sandbox.store.transaction() as tx:
-        settle_due(tx, sandbox, tenant, sandbox.tenant_now(tx, tenant))
-        row = tx.receipt(tenant, organization, iuv)
+    row = unit.receipts.get(organization, iuv)
     if row is None:
         raise DebtPositionError(GpdReason.RECEIPT_NOT_FOUND, org=organization, iuv=iuv)
     return row.xml

@@ -1,32 +1,86 @@
-"""Recording and reading the journal (requests in, calls out), per tenant and bounded in size."""
+"""The journal (requests in, calls out), per tenant and bounded in size, kept off the request's
+path: entries are buffered in the process and written in one transaction, by a short-lived
+background thread, at most ``interval`` seconds after they were recorded (or at once when the
+journal is read, so a reader always sees its own process's entries). A request never opens a
+transaction of its own for its journal entry; ``kill -9`` may lose the last ``interval`` of entries
+(the journal is a log of what happened, never the record of a change)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+import time
 
 from simulator.domain.journal import JournalEntry, JournalQuery
-from simulator.services.context import Sandbox
+from simulator.services.unit import Unit
+from simulator.storage.database import Database
+from simulator.storage.history import append_journal
 
 log = logging.getLogger("simulator.journal")
 
+FLUSH_INTERVAL = 0.05  # seconds: entries reach the database within this (plus one flush)
+IDLE_EXIT = 2.0  # seconds without entries before the writer thread ends (started again on demand)
 
-@dataclass(frozen=True, slots=True)
-class JournalService:
-    sandbox: Sandbox
+
+class JournalWriter:
+    def __init__(self, database: Database, keep: int, interval: float = FLUSH_INTERVAL) -> None:
+        self.database = database
+        self.keep = keep
+        self.interval = interval
+        self._buffer: list[tuple[str, JournalEntry]] = []
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
 
     def record(self, tenant: str, entry: JournalEntry) -> None:
-        """Never fails the caller: a journal that cannot be written is logged, not raised."""
-        try:
-            with self.sandbox.store.transaction() as tx:
-                tx.add_journal_entry(tenant, entry, self.sandbox.settings.journal_size)
-        except Exception:
-            log.exception("journal entry not recorded for %s %s", entry.method, entry.path)
+        """Buffer one entry; never fails the caller."""
+        with self._lock:
+            self._buffer.append((tenant, entry))
+            if not self._closed and (self._thread is None or not self._thread.is_alive()):
+                self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+                self._thread.start()
 
-    def read(self, tenant: str, query: JournalQuery) -> list[JournalEntry]:
-        with self.sandbox.store.transaction() as tx:
-            return tx.journal(tenant, query, self.sandbox.settings.journal_size)
+    def flush(self) -> None:
+        """Write what is buffered now, in one transaction (an error is logged, not raised)."""
+        with self._flushing:
+            with self._lock:
+                batch, self._buffer = self._buffer, []
+            if not batch:
+                return
+            try:
+                with self.database.transaction(write=True) as tx:
+                    append_journal(tx.conn, batch, self.keep)
+            except Exception:
+                log.exception("%d journal entries not recorded", len(batch))
 
-    def clear(self, tenant: str) -> None:
-        with self.sandbox.store.transaction() as tx:
-            tx.clear_journal(tenant)
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=2)
+        self.flush()
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        while not self._closed:
+            time.sleep(self.interval)
+            with self._lock:
+                pending = bool(self._buffer)
+            if pending:
+                self.flush()
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > IDLE_EXIT:
+                with self._lock:  # end, unless an entry slipped in meanwhile
+                    if not self._buffer:
+                        self._thread = None
+                        return
+
+
+def read(unit: Unit, query: JournalQuery) -> list[JournalEntry]:
+    return unit.history.journal(query)
+
+
+def clear(unit: Unit) -> None:
+    unit.history.clear_journal()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from simulator.domain import debt_position as dp
@@ -17,7 +16,7 @@ from simulator.domain.errors import InvalidInput, PaymentFault
 from simulator.domain.payment import AttemptNotice, FaultCategory, NoticeInfo
 from simulator.services import organizations
 from simulator.services.receipts import SYNTHETIC_DUE_IN
-from simulator.storage.store import Tx
+from simulator.services.unit import Unit
 
 __all__ = [
     "DUPLICATED",
@@ -60,36 +59,29 @@ class NoticeRequest:
 NoticeLike = PaymentNotice | NoticeInfo | NoticeRequest
 
 
-def lookup(tx: Tx, tenant: str, request: NoticeRequest, now: datetime, faker_seed: int) -> NoticeInfo:
-    """A payable notice's data, or its ``PaymentFault``."""
+def lookup(unit: Unit, request: NoticeRequest) -> NoticeInfo:
+    """The node's verify of one notice at the unit's now: a payable notice's data, or its
+    ``PaymentFault``."""
     fiscal_code = parse_fiscal_code(request.fiscal_code)
     nav = parse_nav(request.nav).value
-    if tx.organization_has_positions(tenant, fiscal_code):
-        info = _managed_notice(tx, tenant, fiscal_code, nav, now)
+    if unit.positions.any_for(fiscal_code):
+        info = _managed_notice(unit, fiscal_code, nav)
     else:
-        info = _synthetic_notice(tx, tenant, request, fiscal_code, nav, now, faker_seed)
-    if tx.receipt(tenant, fiscal_code, info.iuv) is not None:
+        info = _synthetic_notice(unit, request, fiscal_code, nav)
+    if unit.receipts.get(fiscal_code, info.iuv) is not None:
         raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, DUPLICATED)
-    if tx.notice_paid(tenant, fiscal_code, nav):
+    if unit.receipts.notice_paid(fiscal_code, nav):
         raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, NODE_DUPLICATED)
-    if tx.notice_lock(tenant, fiscal_code, nav, now) is not None:
+    if unit.checkout.lock_holder(fiscal_code, nav, unit.now) is not None:
         raise PaymentFault(FaultCategory.PAYMENT_ONGOING, ONGOING)
     return info
 
 
-def _synthetic_notice(
-    tx: Tx,
-    tenant: str,
-    request: NoticeRequest,
-    fiscal_code: str,
-    nav: str,
-    now: datetime,
-    faker_seed: int,
-) -> NoticeInfo:
+def _synthetic_notice(unit: Unit, request: NoticeRequest, fiscal_code: str, nav: str) -> NoticeInfo:
     if request.amount is not None and request.amount < 1:
         raise InvalidInput("amount", "is at least 1 euro cent")
     seed = zlib.crc32(nav.encode())
-    company = request.company_name or organizations.ensure(tx, tenant, fiscal_code, faker_seed).company_name
+    company = request.company_name or organizations.ensure(unit, fiscal_code).company_name
     return NoticeInfo(
         fiscal_code=fiscal_code,
         nav=nav,
@@ -97,14 +89,14 @@ def _synthetic_notice(
         amount=request.amount or 1_000 + seed % 99_001,  # 10.00 to 1,000.00 euros
         description=request.description or _SYNTHETIC_SUBJECTS[seed % len(_SYNTHETIC_SUBJECTS)],
         company_name=company,
-        due_date=now + SYNTHETIC_DUE_IN,
+        due_date=unit.now + SYNTHETIC_DUE_IN,
         synthetic=True,
     )
 
 
-def _managed_notice(tx: Tx, tenant: str, fiscal_code: str, nav: str, now: datetime) -> NoticeInfo:
-    position = tx.position_by_nav(tenant, fiscal_code, nav)
-    view = dp.payer_view(position, nav, now)
+def _managed_notice(unit: Unit, fiscal_code: str, nav: str) -> NoticeInfo:
+    position = unit.positions.by_nav(fiscal_code, nav)
+    view = dp.payer_view(position, nav, unit.now)
     option = position.option_by_nav(nav) if position is not None else None
     if view is not dp.PayerView.PAYABLE or position is None or option is None:
         raise pay.fault(view.value or "PAA_PAGAMENTO_SCONOSCIUTO")

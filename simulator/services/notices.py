@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from simulator.domain.codes import Nav, new_nav
 from simulator.services import organizations
-from simulator.services.context import Sandbox
+from simulator.services.unit import Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +20,10 @@ class FreshNotice:
         return self.nav.iuv
 
 
-def fresh_notice(sandbox: Sandbox, tenant: str, fiscal_code: str) -> FreshNotice:
-    with sandbox.store.transaction() as tx:
-        org = organizations.ensure(tx, tenant, fiscal_code, sandbox.settings.faker_seed)
-        while True:
-            sequence = tx.next_iuv_sequence(tenant, fiscal_code)
-            nav = new_nav(org.segregation_code, sequence)
-            if not tx.iuv_or_nav_taken(tenant, fiscal_code, nav.iuv, nav.value):
-                return FreshNotice(fiscal_code, f"{org.segregation_code:02d}", nav)
+def fresh_notice(unit: Unit, fiscal_code: str) -> FreshNotice:
+    org = organizations.ensure(unit, fiscal_code)
+    while True:
+        sequence = unit.tenants.next_iuv_sequence(fiscal_code)
+        nav = new_nav(org.segregation_code, sequence)
+        if not unit.tenants.iuv_or_nav_taken(fiscal_code, nav.iuv, nav.value):
+            return FreshNotice(fiscal_code, f"{org.segregation_code:02d}", nav)

@@ -1,11 +1,10 @@
 """The proposal's notification use cases: an EC's settings and secret, its webhook subscriptions,
-the delivery log and redelivery, and which endpoints an event goes to. Delivery itself is the
-worker's (simulator.notify.worker), never a request's."""
+the delivery log and redelivery. Delivery itself is the worker's (``services.delivery``), never a
+request's."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -13,20 +12,25 @@ from typing import Any
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.ec_settings import EcSettings, check_http_url
 from simulator.domain.errors import InvalidInput, SandboxNotFound
-from simulator.notify.outbox import NOTIFIED_EVENTS, PENDING, Target, new_delivery_id
+from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
+from simulator.domain.organization import Organization
 from simulator.notify.signing import new_secret
 from simulator.services import organizations
-from simulator.services.context import Sandbox
-from simulator.storage.store import Delivery, DeliveryAttempt, DeliveryQuery, Organization, Tx, WebhookRow
+from simulator.services.outbound import NOTIFIED_EVENTS, PENDING, ec_settings, save_settings
+from simulator.services.unit import Unit
 
 __all__ = [
     "MAX_WEBHOOKS_PER_EC",
     "DeliveryDetail",
-    "NotificationService",
     "OrganizationView",
-    "ec_secret",
-    "ec_settings",
-    "targets_for",
+    "deliveries",
+    "delivery",
+    "organization",
+    "redeliver",
+    "set_organization",
+    "subscribe",
+    "unsubscribe",
+    "webhooks",
 ]
 
 MAX_WEBHOOKS_PER_EC = 20
@@ -44,139 +48,93 @@ class DeliveryDetail:
     attempts: list[DeliveryAttempt]
 
 
-def ec_settings(tx: Tx, tenant: str, fiscal_code: str, seed: int) -> tuple[Organization, EcSettings]:
-    """The EC (created on first use) and its settings, its secret created on first use too."""
-    org = organizations.ensure(tx, tenant, fiscal_code, seed)
-    settings = EcSettings.from_stored(org.settings)
-    if settings.secret is None:
-        settings = replace(settings, secret=new_secret())
-        _save(tx, tenant, org, settings)
-        org = tx.organization(tenant, fiscal_code) or org
-    return org, settings
+# --- the EC's settings ----------------------------------------------------------------------------
 
 
-def ec_secret(tx: Tx, tenant: str, fiscal_code: str, seed: int) -> str:
-    _, settings = ec_settings(tx, tenant, fiscal_code, seed)
-    assert settings.secret is not None
-    return settings.secret
+def organization(unit: Unit, fiscal_code: str) -> OrganizationView:
+    org, settings = ec_settings(unit, parse_fiscal_code(fiscal_code))
+    return OrganizationView(org, settings)
 
 
-def targets_for(
-    tx: Tx, tenant: str, fiscal_code: str, event_type: str, notify_url: str | None = None
-) -> list[Target]:
-    """Where an event of the EC goes: its subscriptions that want ``event_type``, its registered
-    notificationUrl and the cart's ``notify_url`` (the last two signed with the EC's secret)."""
-    targets = [
-        Target(w.url, w.id)
-        for w in tx.webhooks(tenant, fiscal_code)
-        if w.events is None or event_type in w.events
-    ]
-    org = tx.organization(tenant, fiscal_code)
-    registered = EcSettings.from_stored(org.settings).notification_url if org is not None else None
-    for url in (registered, notify_url):
-        if url and Target(url) not in targets:
-            targets.append(Target(url))
-    return targets
+def set_organization(unit: Unit, fiscal_code: str, new: EcSettings) -> OrganizationView:
+    """Replace the EC's settings; its secret is kept unless ``new`` gives one."""
+    fiscal_code = parse_fiscal_code(fiscal_code)
+    new.check()
+    org, current = ec_settings(unit, fiscal_code)
+    settings = replace(new, secret=new.secret or current.secret)
+    save_settings(unit, org, settings)
+    return OrganizationView(org, settings)
 
 
-def _save(tx: Tx, tenant: str, org: Organization, settings: EcSettings) -> None:
-    tx.set_organization_settings(tenant, org.fiscal_code, {**org.settings, **settings.stored()})
+# --- subscriptions --------------------------------------------------------------------------------
 
 
-class NotificationService:
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
+def subscribe(unit: Unit, url: str, fiscal_code: str, events: Sequence[str] | None) -> WebhookRow:
+    check_http_url(url, "url")
+    fiscal_code = parse_fiscal_code(fiscal_code)
+    wanted = _check_events(events)
+    organizations.ensure(unit, fiscal_code)
+    if len(unit.notifications.webhooks(fiscal_code)) >= MAX_WEBHOOKS_PER_EC:
+        raise InvalidInput("fiscalCode", f"has {MAX_WEBHOOKS_PER_EC} webhooks already: delete one")
+    row = WebhookRow(
+        id="wh_" + unit.ids.hex(),
+        fiscal_code=fiscal_code,
+        url=url,
+        events=wanted,
+        secret=new_secret(),
+        created_at=unit.now,
+    )
+    unit.notifications.insert_webhook(row)
+    return row
 
-    @property
-    def _seed(self) -> int:
-        return self.sandbox.settings.faker_seed
 
-    # --- the EC's settings ----------------------------------------------------------------
-    def organization(self, tenant: str, fiscal_code: str) -> OrganizationView:
-        fiscal_code = parse_fiscal_code(fiscal_code)
-        with self.sandbox.store.transaction() as tx:
-            org, settings = ec_settings(tx, tenant, fiscal_code, self._seed)
-        return OrganizationView(org, settings)
+def webhooks(unit: Unit, fiscal_code: str | None = None) -> list[WebhookRow]:
+    return unit.notifications.webhooks(parse_fiscal_code(fiscal_code) if fiscal_code is not None else None)
 
-    def set_organization(self, tenant: str, fiscal_code: str, new: EcSettings) -> OrganizationView:
-        """Replace the EC's settings; its secret is kept unless ``new`` gives one."""
-        fiscal_code = parse_fiscal_code(fiscal_code)
-        new.check()
-        with self.sandbox.store.transaction() as tx:
-            org, current = ec_settings(tx, tenant, fiscal_code, self._seed)
-            settings = replace(new, secret=new.secret or current.secret)
-            _save(tx, tenant, org, settings)
-        return OrganizationView(org, settings)
 
-    # --- subscriptions ------------------------------------------------------------------------
-    def subscribe(self, tenant: str, url: str, fiscal_code: str, events: Sequence[str] | None) -> WebhookRow:
-        check_http_url(url, "url")
-        fiscal_code = parse_fiscal_code(fiscal_code)
-        wanted = _check_events(events)
-        with self.sandbox.store.transaction() as tx:
-            organizations.ensure(tx, tenant, fiscal_code, self._seed)
-            if len(tx.webhooks(tenant, fiscal_code)) >= MAX_WEBHOOKS_PER_EC:
-                raise InvalidInput("fiscalCode", f"has {MAX_WEBHOOKS_PER_EC} webhooks already: delete one")
-            row = WebhookRow(
-                id="wh_" + uuid.uuid4().hex,
-                fiscal_code=fiscal_code,
-                url=url,
-                events=wanted,
-                secret=new_secret(),
-                created_at=self.sandbox.tenant_now(tx, tenant),
-            )
-            tx.insert_webhook(tenant, row)
-        return row
+def unsubscribe(unit: Unit, webhook_id: str) -> None:
+    """Delete a subscription; its pending deliveries fail (nothing left to sign them with)."""
+    if not unit.notifications.delete_webhook(webhook_id):
+        raise SandboxNotFound("webhook", webhook_id)
+    unit.notifications.fail_pending(webhook_id, "the webhook subscription was deleted")
 
-    def webhooks(self, tenant: str, fiscal_code: str | None = None) -> list[WebhookRow]:
-        if fiscal_code is not None:
-            fiscal_code = parse_fiscal_code(fiscal_code)
-        with self.sandbox.store.transaction() as tx:
-            return tx.webhooks(tenant, fiscal_code)
 
-    def unsubscribe(self, tenant: str, webhook_id: str) -> None:
-        """Delete a subscription; its pending deliveries fail (nothing left to sign them with)."""
-        with self.sandbox.store.transaction() as tx:
-            if not tx.delete_webhook(tenant, webhook_id):
-                raise SandboxNotFound("webhook", webhook_id)
-            tx.fail_pending_deliveries(tenant, webhook_id, "the webhook subscription was deleted")
+# --- the delivery log -----------------------------------------------------------------------------
 
-    # --- the delivery log -------------------------------------------------------------------
-    def deliveries(self, tenant: str, query: DeliveryQuery) -> list[Delivery]:
-        with self.sandbox.store.transaction() as tx:
-            return tx.deliveries(tenant, query)
 
-    def delivery(self, tenant: str, delivery_id: str) -> DeliveryDetail:
-        with self.sandbox.store.transaction() as tx:
-            delivery = tx.delivery(tenant, delivery_id)
-            if delivery is None:
-                raise SandboxNotFound("delivery", delivery_id)
-            return DeliveryDetail(delivery, tx.delivery_attempts(tenant, delivery_id))
+def deliveries(unit: Unit, query: DeliveryQuery) -> list[Delivery]:
+    return unit.notifications.deliveries(query)
 
-    def redeliver(self, tenant: str, delivery_id: str) -> Delivery:
-        """A new delivery of the same message (same webhook-id, same body) to the same endpoint,
-        due now; the original stays as it was in the log."""
-        with self.sandbox.store.transaction() as tx:
-            original = tx.delivery(tenant, delivery_id)
-            if original is None:
-                raise SandboxNotFound("delivery", delivery_id)
-            now = self.sandbox.tenant_now(tx, tenant)
-            copy = Delivery(
-                id=new_delivery_id(),
-                webhook_id=original.webhook_id,
-                event_type=original.event_type,
-                fiscal_code=original.fiscal_code,
-                url=original.url,
-                body=original.body,
-                created_at=now,
-                next_attempt_at=now,
-                status=PENDING,
-                cart_id=original.cart_id,
-                subscription_id=original.subscription_id,
-                redelivery_of=original.id,
-            )
-            tx.insert_deliveries(tenant, [copy])
-        return copy
+
+def delivery(unit: Unit, delivery_id: str) -> DeliveryDetail:
+    found = unit.notifications.delivery(delivery_id)
+    if found is None:
+        raise SandboxNotFound("delivery", delivery_id)
+    return DeliveryDetail(found, unit.notifications.attempts(delivery_id))
+
+
+def redeliver(unit: Unit, delivery_id: str) -> Delivery:
+    """A new delivery of the same message (same webhook-id, same body) to the same endpoint, due
+    now; the original stays as it was in the log."""
+    original = unit.notifications.delivery(delivery_id)
+    if original is None:
+        raise SandboxNotFound("delivery", delivery_id)
+    copy = Delivery(
+        id="dlv_" + unit.ids.hex(),
+        webhook_id=original.webhook_id,
+        event_type=original.event_type,
+        fiscal_code=original.fiscal_code,
+        url=original.url,
+        body=original.body,
+        created_at=unit.now,
+        next_attempt_at=unit.now,
+        status=PENDING,
+        cart_id=original.cart_id,
+        subscription_id=original.subscription_id,
+        redelivery_of=original.id,
+    )
+    unit.notifications.insert_deliveries([copy])
+    return copy
 
 
 def _check_events(events: Sequence[str] | None) -> tuple[str, ...] | None:

@@ -4,7 +4,6 @@ same faults the node gives and the same receipt and notification an online payme
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,16 +14,13 @@ from simulator.domain.codes import parse_fiscal_code, parse_nav
 from simulator.domain.errors import InvalidInput
 from simulator.domain.payment import AttemptNotice
 from simulator.domain.receipt import PaymentFacts
+from simulator.domain.receipt_records import OFFLINE_PREFIX, PaidNotice, ReceiptRow
 from simulator.scenario.model import ReceiptStep
 from simulator.services import receipts
-from simulator.services.context import Sandbox
-from simulator.services.due import settle_due
-from simulator.services.payments import NoticeRequest, PaymentService
-from simulator.storage.store import PaidNotice, ReceiptRow, Tx
+from simulator.services.notice_lookup import NoticeRequest, lookup
+from simulator.services.unit import Unit
 
-__all__ = ["OFFLINE_PREFIX", "NoticeStatus", "OfflineService", "ReceiptSummary"]
-
-OFFLINE_PREFIX = "offline-"  # the attempt id a notice paid offline is recorded under
+__all__ = ["OFFLINE_PREFIX", "NoticeStatus", "ReceiptSummary", "notice_status", "pay_offline"]
 DEFAULT_CHANNEL = "counter"
 OFFLINE_METHOD = "PO"  # pagoPA's "paid at the PSP" (a counter, an ATM, a home-banking payment)
 UNKNOWN_FAULT = "PAA_PAGAMENTO_SCONOSCIUTO"
@@ -83,85 +79,76 @@ _STATUS_OF_VIEW = {
 }
 
 
-class OfflineService:
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
+def notice_status(unit: Unit, fiscal_code: str, nav: str) -> NoticeStatus:
+    """Where a notice stands (the proposal's status query), as of the unit's now."""
+    fiscal_code = parse_fiscal_code(fiscal_code)
+    parsed = parse_nav(nav)
+    return _status(unit, fiscal_code, parsed.value, parsed.iuv)
 
-    def status(self, tenant: str, fiscal_code: str, nav: str) -> NoticeStatus:
-        fiscal_code = parse_fiscal_code(fiscal_code)
-        parsed = parse_nav(nav)
-        with self.sandbox.store.transaction() as tx:
-            now = self.sandbox.tenant_now(tx, tenant)
-            settle_due(tx, self.sandbox, tenant, now)
-            return self._status(tx, tenant, fiscal_code, parsed.value, parsed.iuv, now)
 
-    def _status(
-        self, tx: Tx, tenant: str, fiscal_code: str, nav: str, iuv: str, now: datetime
-    ) -> NoticeStatus:
-        position = tx.position_by_nav(tenant, fiscal_code, nav)
-        option = position.option_by_nav(nav) if position is not None else None
-        iuv = option.iuv if option is not None else iuv
-        receipt = tx.receipt(tenant, fiscal_code, iuv)
-        paid = tx.paid_notice(tenant, fiscal_code, nav)
-        if receipt is not None or paid is not None:
-            status = "PAID"
-        elif tx.notice_lock(tenant, fiscal_code, nav, now) is not None:
-            status = "ONGOING"
-        elif tx.organization_has_positions(tenant, fiscal_code):
-            status = _STATUS_OF_VIEW[dp.payer_view(position, nav, now)]
-        else:
-            status = "PAYABLE"  # a synthetic notice: any NAV of an EC without positions
-        return NoticeStatus(fiscal_code, nav, iuv, status, receipt, paid)
+def _status(unit: Unit, fiscal_code: str, nav: str, iuv: str) -> NoticeStatus:
+    position = unit.positions.by_nav(fiscal_code, nav)
+    option = position.option_by_nav(nav) if position is not None else None
+    iuv = option.iuv if option is not None else iuv
+    receipt = unit.receipts.get(fiscal_code, iuv)
+    paid = unit.receipts.paid_notice(fiscal_code, nav)
+    if receipt is not None or paid is not None:
+        status = "PAID"
+    elif unit.checkout.lock_holder(fiscal_code, nav, unit.now) is not None:
+        status = "ONGOING"
+    elif unit.positions.any_for(fiscal_code):
+        status = _STATUS_OF_VIEW[dp.payer_view(position, nav, unit.now)]
+    else:
+        status = "PAYABLE"  # a synthetic notice: any NAV of an EC without positions
+    return NoticeStatus(fiscal_code, nav, iuv, status, receipt, paid)
 
-    def pay(
-        self,
-        tenant: str,
-        fiscal_code: str,
-        nav: str,
-        *,
-        channel: str | None = None,
-        psp_id: str | None = None,
-        fee: int = 0,
-    ) -> NoticeStatus:
-        """Pay a notice of a GPD position elsewhere than on Checkout: the node records it paid, the
-        option turns PO_PAID and the receipt reaches the EC (and its notification), in one
-        transaction. Faults as verify gives them: unknown, expired, invalidated, already paid,
-        or held by a live payment attempt."""
-        fiscal_code = parse_fiscal_code(fiscal_code)
-        nav = parse_nav(nav).value
-        if fee < 0:
-            raise InvalidInput("fee", "must be at least 0")
-        psp = _psp(psp_id)
-        with self.sandbox.store.transaction() as tx:
-            now = self.sandbox.tenant_now(tx, tenant)
-            if not tx.organization_has_positions(tenant, fiscal_code):
-                # Only a GPD position can be paid elsewhere: a synthetic notice exists only in a cart.
-                raise pay.fault(UNKNOWN_FAULT)
-            info = PaymentService(self.sandbox)._verify(tx, tenant, NoticeRequest(fiscal_code, nav), now)
-            receipt_id = uuid.uuid4().hex
-            facts = PaymentFacts(
-                receipt_id=receipt_id,
-                paid_at=now,
-                id_psp=psp.id,
-                psp_company_name=psp.name,
-                id_channel=psp.channel_id,
-                channel_description=channel or DEFAULT_CHANNEL,
-                payment_method=OFFLINE_METHOD,
-                fee=fee,
-            )
-            notice = AttemptNotice(
-                fiscal_code=info.fiscal_code,
-                nav=info.nav,
-                iuv=info.iuv,
-                amount=info.amount,
-                description=info.description,
-                company_name=info.company_name,
-                payment_token=receipt_id,
-            )
-            receipts.record_paid_notice(
-                tx, tenant, notice, facts, ReceiptStep(), attempt_id=OFFLINE_PREFIX + receipt_id, cart_id=None
-            )
-            return self._status(tx, tenant, fiscal_code, nav, info.iuv, now)
+
+def pay_offline(
+    unit: Unit,
+    fiscal_code: str,
+    nav: str,
+    *,
+    channel: str | None = None,
+    psp_id: str | None = None,
+    fee: int = 0,
+) -> NoticeStatus:
+    """Pay a notice of a GPD position elsewhere than on Checkout: the node records it paid, the
+    option turns PO_PAID and the receipt reaches the EC (and its notification), in the unit.
+    Faults as verify gives them: unknown, expired, invalidated, already paid, or held by a live
+    payment attempt."""
+    fiscal_code = parse_fiscal_code(fiscal_code)
+    nav = parse_nav(nav).value
+    if fee < 0:
+        raise InvalidInput("fee", "must be at least 0")
+    psp = _psp(psp_id)
+    if not unit.positions.any_for(fiscal_code):
+        # Only a GPD position can be paid elsewhere: a synthetic notice exists only in a cart.
+        raise pay.fault(UNKNOWN_FAULT)
+    info = lookup(unit, NoticeRequest(fiscal_code, nav))
+    receipt_id = unit.ids.hex()
+    facts = PaymentFacts(
+        receipt_id=receipt_id,
+        paid_at=unit.now,
+        id_psp=psp.id,
+        psp_company_name=psp.name,
+        id_channel=psp.channel_id,
+        channel_description=channel or DEFAULT_CHANNEL,
+        payment_method=OFFLINE_METHOD,
+        fee=fee,
+    )
+    notice = AttemptNotice(
+        fiscal_code=info.fiscal_code,
+        nav=info.nav,
+        iuv=info.iuv,
+        amount=info.amount,
+        description=info.description,
+        company_name=info.company_name,
+        payment_token=receipt_id,
+    )
+    receipts.record_paid_notice(
+        unit, notice, facts, ReceiptStep(), attempt_id=OFFLINE_PREFIX + receipt_id, cart_id=None
+    )
+    return _status(unit, fiscal_code, nav, info.iuv)
 
 
 def _psp(psp_id: str | None) -> psps.Psp:

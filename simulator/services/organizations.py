@@ -3,8 +3,9 @@ fake name that depends only on the fiscal code, so every worker invents the same
 
 from __future__ import annotations
 
+from simulator.domain.organization import Organization
 from simulator.services.fakes import seeded_faker
-from simulator.storage.store import Organization, Tx
+from simulator.services.unit import Unit
 
 SEGREGATION_CODES = 50  # pagoPA assigns 00..49 per EC
 
@@ -17,15 +18,15 @@ def invent_company_name(fiscal_code: str, seed: int) -> str:
     return f"Comune di {seeded_faker(seed + int(fiscal_code)).city()}"
 
 
-def ensure(tx: Tx, tenant: str, fiscal_code: str, seed: int, company_name: str | None = None) -> Organization:
-    existing = tx.organization(tenant, fiscal_code)
+def ensure(unit: Unit, fiscal_code: str, company_name: str | None = None) -> Organization:
+    existing = unit.tenants.organization(fiscal_code)
     if existing is not None:
         return existing
     org = Organization(
         fiscal_code=fiscal_code,
-        company_name=company_name or invent_company_name(fiscal_code, seed),
+        company_name=company_name or invent_company_name(fiscal_code, unit.settings.faker_seed),
         segregation_code=segregation_code_for(fiscal_code),
         settings={},
     )
-    tx.add_organization(tenant, org)
-    return tx.organization(tenant, fiscal_code) or org
+    unit.tenants.add_organization(org)
+    return unit.tenants.organization(fiscal_code) or org

@@ -1,7 +1,8 @@
 """Server-side sessions of the checkout pages: what the browser's cookie id points to.
 
-The pages keep their state (which cart or notice, email, method, PSP, attempt id; never a card
-number) as a small JSON document here, so any worker process can serve the next page.
+The pages keep their state (the payer's journey: which cart or notice, email, method, PSP,
+attempt id; never a card number) as a small JSON document here, so any worker process can serve
+the next page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.services.context import Sandbox
+from simulator.services.unit import Unit
 
 # How long a finished or abandoned session is kept before it may be purged.
 RETENTION = timedelta(days=1)
@@ -25,49 +26,26 @@ class PageSession:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedSession:
-    session: PageSession
-    now: datetime  # the tenant's "now", read in the same transaction
+def start(unit: Unit, data: dict[str, Any], ttl: timedelta, until: datetime | None = None) -> PageSession:
+    """A new session living ``ttl`` from the tenant's now (or until ``until``)."""
+    expires = unit.now + ttl if until is None else min(unit.now + ttl, until)
+    unit.history.purge_page_sessions(unit.now - RETENTION)
+    session = PageSession(secrets.token_urlsafe(32), unit.tenant, expires, dict(data))
+    unit.history.insert_page_session(session.id, unit.now, expires, _doc(session))
+    return session
 
-    @property
-    def expired(self) -> bool:
-        return self.now >= self.session.expires_at
+
+def load(unit: Unit, session_id: str) -> PageSession | None:
+    """The unit's tenant's session with this id, if it has one."""
+    data = unit.history.page_session(session_id)
+    if data is None:
+        return None
+    expires = datetime.fromisoformat(data["expiresAt"])
+    return PageSession(session_id, unit.tenant, expires, dict(data["state"]))
 
 
-@dataclass(frozen=True, slots=True)
-class PageSessionService:
-    sandbox: Sandbox
-
-    def now(self, tenant: str) -> datetime:
-        with self.sandbox.store.transaction() as tx:
-            return self.sandbox.tenant_now(tx, tenant)
-
-    def start(
-        self, tenant: str, data: dict[str, Any], ttl: timedelta, until: datetime | None = None
-    ) -> LoadedSession:
-        """A new session for ``tenant`` living ``ttl`` from the tenant's now (or until ``until``)."""
-        with self.sandbox.store.transaction() as tx:
-            now = self.sandbox.tenant_now(tx, tenant)
-            expires = now + ttl if until is None else min(now + ttl, until)
-            tx.purge_page_sessions(tenant, now - RETENTION)
-            session = PageSession(secrets.token_urlsafe(32), tenant, expires, dict(data))
-            tx.insert_page_session(session.id, tenant, now, expires, _doc(session))
-            return LoadedSession(session, now)
-
-    def load(self, session_id: str) -> LoadedSession | None:
-        with self.sandbox.store.transaction() as tx:
-            found = tx.page_session(session_id)
-            if found is None:
-                return None
-            tenant, data = found
-            now = self.sandbox.tenant_now(tx, tenant)
-        expires = datetime.fromisoformat(data["expiresAt"])
-        return LoadedSession(PageSession(session_id, tenant, expires, dict(data["state"])), now)
-
-    def save(self, session: PageSession) -> None:
-        with self.sandbox.store.transaction() as tx:
-            tx.save_page_session(session.id, session.expires_at, _doc(session))
+def save(unit: Unit, session: PageSession) -> None:
+    unit.history.save_page_session(session.id, session.expires_at, _doc(session))
 
 
 def _doc(session: PageSession) -> dict[str, Any]:

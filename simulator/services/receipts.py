@@ -2,10 +2,10 @@
 
 The payment flow calls ``record_paid_notice``: the node remembers the notice paid (a second
 payment of it is refused from then on) and its receipt reaches the EC as the scenario's ``receipt``
-step says: at once (``pay_notice``: the GPD option PO_PAID and the receipt, in the caller's
-transaction), later (``deliver_due_receipts``, lazily, when the tenant's clock has passed its time
-and something is read), twice (the second delivery refused with PAA_RECEIPT_DUPLICATA), or never.
-GPD learns of a payment only through its receipt, so a lost receipt leaves the option unpaid.
+step says: at once (``pay_notice``: the GPD option PO_PAID and the receipt, in the caller's unit),
+later (``deliver_due_receipts``, when a unit of the tenant opens after its time), twice (the
+second delivery refused with PAA_RECEIPT_DUPLICATA), or never. GPD learns of a payment only
+through its receipt, so a lost receipt leaves the option unpaid.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from simulator.domain.events import EventType
 from simulator.domain.italian_time import xsd_date_time
 from simulator.domain.payment import AttemptNotice, FaultCategory
 from simulator.domain.receipt import PaymentFacts, Receipt, build_receipt
+from simulator.domain.receipt_records import PaidNotice, ReceiptRow
 from simulator.domain.receipt_xml import render_receipt
 from simulator.scenario.model import ReceiptMode, ReceiptStep
-from simulator.services import events
+from simulator.services import outbound
+from simulator.services.unit import Unit
 from simulator.storage.documents import from_document, to_document
-from simulator.storage.store import Duplicate, PaidNotice, ReceiptRow, Tx
+from simulator.storage.errors import Duplicate
 
 PAID = "PAID"  # a receipt the EC may read: the option is paid on GPD
 DUPLICATE_RECEIPT = "PAA_RECEIPT_DUPLICATA"
@@ -51,7 +53,7 @@ def list_item(receipt: Receipt) -> dict[str, Any]:
     }
 
 
-def record_receipt(tx: Tx, tenant: str, receipt: Receipt) -> ReceiptRow:
+def record_receipt(unit: Unit, receipt: Receipt) -> ReceiptRow:
     """Store a receipt (its XML and its list item); a second one for the IUV raises
     ``DebtPositionError(RECEIPT_DUPLICATED)`` and leaves the transaction usable."""
     row = ReceiptRow(
@@ -64,7 +66,7 @@ def record_receipt(tx: Tx, tenant: str, receipt: Receipt) -> ReceiptRow:
         document=list_item(receipt),
     )
     try:
-        tx.insert_receipt(tenant, row)
+        unit.receipts.insert(row)
     except Duplicate:
         raise DebtPositionError(
             GpdReason.RECEIPT_DUPLICATED, org=receipt.fiscal_code, iuv=receipt.iuv
@@ -72,20 +74,20 @@ def record_receipt(tx: Tx, tenant: str, receipt: Receipt) -> ReceiptRow:
     return row
 
 
-def pay_notice(tx: Tx, tenant: str, organization: str, nav: str, facts: PaymentFacts) -> Receipt:
+def pay_notice(unit: Unit, organization: str, nav: str, facts: PaymentFacts) -> Receipt:
     """A successful payment of notice ``nav``: the option turns PO_PAID (the position PAID or
-    PARTIALLY_PAID) and its receipt is recorded, both in ``tx``.
+    PARTIALLY_PAID) and its receipt is recorded, both in ``unit``.
 
     Raises ``DebtPositionError`` with OPTION_NOT_FOUND, OPTION_ALREADY_PAID, OPTION_NOT_PAYABLE
     or RECEIPT_DUPLICATED; the caller's transaction then rolls everything back.
     """
-    position = tx.position_by_nav(tenant, organization, nav)
+    position = unit.positions.by_nav(organization, nav)
     if position is None:
         raise DebtPositionError(GpdReason.OPTION_NOT_FOUND, org=organization, nav=nav)
     paid = dp.pay_option(position, nav, facts.gpd_payment())
-    tx.save_position(tenant, paid)
+    unit.positions.save(paid)
     receipt = build_receipt(paid, nav, facts)
-    record_receipt(tx, tenant, receipt)
+    record_receipt(unit, receipt)
     return receipt
 
 
@@ -93,8 +95,7 @@ def pay_notice(tx: Tx, tenant: str, organization: str, nav: str, facts: PaymentF
 
 
 def record_paid_notice(
-    tx: Tx,
-    tenant: str,
+    unit: Unit,
     notice: AttemptNotice,
     facts: PaymentFacts,
     step: ReceiptStep,
@@ -120,27 +121,23 @@ def record_paid_notice(
         document={"notice": to_document(notice), "facts": to_document(facts)},
     )
     try:
-        row_id = tx.insert_paid_notice(tenant, row)
+        row_id = unit.receipts.insert_paid_notice(row)
     except Duplicate:
         raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, "PPT_PAGAMENTO_DUPLICATO") from None
     where = {"cart_id": cart_id, "attempt_id": attempt_id}
     if state == LOST:
-        events.record(
-            tx,
-            tenant,
+        unit.record(
             EventType.RECEIPT_LOST,
-            facts.paid_at,
+            at=facts.paid_at,
             **where,
             fiscalCode=notice.fiscal_code,
             iuv=notice.iuv,
             nav=notice.nav,
         )
     elif state == DUE:
-        events.record(
-            tx,
-            tenant,
+        unit.record(
             EventType.RECEIPT_DELAYED,
-            facts.paid_at,
+            at=facts.paid_at,
             **where,
             fiscalCode=notice.fiscal_code,
             iuv=notice.iuv,
@@ -148,34 +145,32 @@ def record_paid_notice(
             dueAt=due_at,
         )
     else:
-        _deliver(tx, tenant, replace(row, id=row_id), facts.paid_at, lenient=False)
+        _deliver(unit, replace(row, id=row_id), facts.paid_at, lenient=False)
 
 
-def deliver_due_receipts(tx: Tx, tenant: str, now: datetime) -> None:
-    """Deliver every receipt of the tenant whose time has come by ``now`` (each dated when it was
-    due). Called before receipts, positions or carts are read, as positions are settled."""
-    for row in tx.receipts_due(tenant, now):
+def deliver_due_receipts(unit: Unit) -> None:
+    """Deliver every receipt of the tenant whose time has come by the unit's now (each dated when
+    it was due): part of what a unit settles when it opens."""
+    for row in unit.receipts.due(unit.now):
         assert row.receipt_due_at is not None
-        _deliver(tx, tenant, row, row.receipt_due_at, lenient=True)
+        _deliver(unit, row, row.receipt_due_at, lenient=True)
 
 
-def _deliver(tx: Tx, tenant: str, row: PaidNotice, at: datetime, *, lenient: bool) -> None:
+def _deliver(unit: Unit, row: PaidNotice, at: datetime, *, lenient: bool) -> None:
     notice = from_document(AttemptNotice, row.document["notice"])
     facts = from_document(PaymentFacts, row.document["facts"])
     where = {"cart_id": row.cart_id, "attempt_id": row.attempt_id}
     assert row.id is not None
     try:
-        with tx.savepoint():
-            receipt = _send(tx, tenant, notice, facts)
+        with unit.savepoint():
+            receipt = _send(unit, notice, facts)
     except DebtPositionError as exc:
         if not lenient:
             raise
-        tx.set_receipt_state(tenant, row.id, REFUSED)
-        events.record(
-            tx,
-            tenant,
+        unit.receipts.set_receipt_state(row.id, REFUSED)
+        unit.record(
             EventType.RECEIPT_LOST,
-            at,
+            at=at,
             **where,
             fiscalCode=notice.fiscal_code,
             iuv=notice.iuv,
@@ -183,27 +178,26 @@ def _deliver(tx: Tx, tenant: str, row: PaidNotice, at: datetime, *, lenient: boo
             reason=exc.detail,
         )
         return
-    tx.set_receipt_state(tenant, row.id, DELIVERED)
-    events.record(
-        tx,
-        tenant,
+    unit.receipts.set_receipt_state(row.id, DELIVERED)
+    event = unit.record(
         EventType.RECEIPT_CREATED,
-        at,
+        at=at,
         **where,
         fiscalCode=notice.fiscal_code,
         iuv=notice.iuv,
         nav=notice.nav,
         receiptId=receipt.receipt_id,
     )
+    attempt = unit.checkout.attempt(row.attempt_id)
+    cart = unit.checkout.cart(row.cart_id) if row.cart_id else None
+    outbound.receipt_created(unit, event, row, attempt, cart)
     if row.duplicate:  # delivered again: the EC's side refuses it, one receipt stays stored
         try:
-            record_receipt(tx, tenant, receipt)
+            record_receipt(unit, receipt)
         except DebtPositionError as exc:
-            events.record(
-                tx,
-                tenant,
+            unit.record(
                 EventType.RECEIPT_DUPLICATED,
-                at,
+                at=at,
                 **where,
                 fiscalCode=notice.fiscal_code,
                 iuv=notice.iuv,
@@ -213,15 +207,15 @@ def _deliver(tx: Tx, tenant: str, row: PaidNotice, at: datetime, *, lenient: boo
             )
 
 
-def _send(tx: Tx, tenant: str, notice: AttemptNotice, facts: PaymentFacts) -> Receipt:
+def _send(unit: Unit, notice: AttemptNotice, facts: PaymentFacts) -> Receipt:
     """The receipt reaches GPD: a managed option turns PO_PAID; a synthetic notice's receipt is
     built from the notice alone."""
     if notice.synthetic:
         paid = dp.pay_option(synthetic_position(notice, facts.paid_at), notice.nav, facts.gpd_payment())
         receipt = build_receipt(paid, notice.nav, facts)
-        record_receipt(tx, tenant, receipt)
+        record_receipt(unit, receipt)
         return receipt
-    return pay_notice(tx, tenant, notice.fiscal_code, notice.nav, facts)
+    return pay_notice(unit, notice.fiscal_code, notice.nav, facts)
 
 
 def synthetic_position(notice: AttemptNotice, now: datetime) -> dp.DebtPosition:

@@ -7,11 +7,10 @@ from __future__ import annotations
 from simulator.domain.cart import Cart, Ending, return_outcome
 from simulator.domain.payment import AttemptState, PaymentAttempt, shown_outcome
 from simulator.domain.return_signature import ReturnParams, append_outcome
-from simulator.services.context import Sandbox
-from simulator.services.notifications import ec_secret
-from simulator.storage.store import Tx
+from simulator.services.outbound import ec_secret
+from simulator.services.unit import Unit
 
-__all__ = ["ending_of", "sign_return_url", "signed_return_url"]
+__all__ = ["ending_of", "sign_return_url"]
 
 
 def ending_of(attempt: PaymentAttempt | None) -> Ending:
@@ -23,14 +22,12 @@ def ending_of(attempt: PaymentAttempt | None) -> Ending:
     return Ending.OUTCOME
 
 
-def sign_return_url(
-    tx: Tx, sandbox: Sandbox, tenant: str, cart: Cart, url: str, ending: Ending | None = None
-) -> str:
+def sign_return_url(unit: Unit, cart: Cart, url: str, ending: Ending | None = None) -> str:
     """``url`` with the signed outcome when ``cart`` opted in, else ``url`` itself. ``ending``
     defaults to what the cart's attempt says."""
     if not cart.append_outcome:
         return url
-    attempt = tx.attempt(tenant, cart.attempt_id) if cart.attempt_id else None
+    attempt = unit.checkout.attempt(cart.attempt_id) if cart.attempt_id else None
     ending = ending or ending_of(attempt)
     code = (
         shown_outcome(attempt.outcome).value if attempt is not None and attempt.outcome is not None else None
@@ -39,22 +36,11 @@ def sign_return_url(
         outcome=return_outcome(ending, code),
         cart_id=cart.id,
         total_amount=cart.total_amount,
-        ts=int(sandbox.clock().timestamp()),  # the real time: the EC compares it with its own clock
+        ts=int(unit.clock().timestamp()),  # the real time: the EC compares it with its own clock
         outcome_code=code,
         id_cart=cart.id_cart,
         transaction_id=attempt.id if attempt is not None else None,
         fees=attempt.fee if attempt is not None and attempt.psp_id else None,
     )
-    secret = ec_secret(tx, tenant, cart.notices[0].fiscal_code, sandbox.settings.faker_seed)
+    secret = ec_secret(unit, cart.notices[0].fiscal_code)
     return append_outcome(url, params, secret)
-
-
-def signed_return_url(
-    sandbox: Sandbox, tenant: str, cart_id: str | None, url: str, ending: Ending | None = None
-) -> str:
-    """``sign_return_url`` in its own transaction, for the pages' exit button."""
-    if cart_id is None or not url.startswith(("http://", "https://")):
-        return url
-    with sandbox.store.transaction() as tx:
-        cart = tx.cart(tenant, cart_id)
-        return url if cart is None else sign_return_url(tx, sandbox, tenant, cart, url, ending)

@@ -27,7 +27,6 @@ from simulator.scenario.model import (
     Scenario,
     UnknownScenario,
 )
-from simulator.services.context import Sandbox
 
 __all__ = ["AuthorizationPlan", "ScenarioEngine", "parse_requested_outcome"]
 
@@ -58,12 +57,9 @@ class AuthorizationPlan:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioEngine:
-    sandbox: Sandbox
+    library: ScenarioLibrary | None
+    delay_cap_seconds: float = 10.0
     sleep: Callable[[float], None] = time.sleep
-
-    @property
-    def library(self) -> ScenarioLibrary | None:
-        return self.sandbox.scenarios
 
     # --- choosing --------------------------------------------------------------------------
     def explicit(self, scenario_id: str, source: ChoiceSource) -> ScenarioChoice:
@@ -134,9 +130,9 @@ class ScenarioEngine:
         return scenario.steps.authorize.challenge and method is PaymentMethod.CP
 
     def wait(self, delay: timedelta) -> float:
-        """Honour a scenario's delay: sleep it, capped by ``settings.delay_cap_seconds``; returns
+        """Honour a scenario's delay: sleep it, capped by ``delay_cap_seconds`` (the settings'); returns
         the seconds slept."""
-        seconds = max(0.0, min(delay.total_seconds(), self.sandbox.settings.delay_cap_seconds))
+        seconds = max(0.0, min(delay.total_seconds(), self.delay_cap_seconds))
         if seconds > 0:
             self.sleep(seconds)
         return seconds

@@ -20,6 +20,7 @@ from simulator.scenario.library import ScenarioLibrary
 from simulator.scenario.loader import load_library, scenario_files
 from simulator.scenario.model import Problem, ScenarioError
 from simulator.services.context import Sandbox
+from simulator.storage.tenants import Counters
 
 __all__ = ["GENERATION", "ScenarioWatcher", "fingerprint"]
 
@@ -77,8 +78,8 @@ class ScenarioWatcher:
         with self._lock:
             seen = fingerprint(self._folders)
             library = self._load(self._folders)
-            with self.sandbox.store.transaction() as tx:
-                generation = tx.bump_counter(GENERATION)
+            with self.sandbox.transaction() as tx:
+                generation = Counters(tx.conn).bump(GENERATION)
             self._install(library, seen, generation)
             return library
 
@@ -112,8 +113,8 @@ class ScenarioWatcher:
 
     def _read_generation(self) -> int | None:
         try:
-            with self.sandbox.store.transaction() as tx:
-                return tx.counter(GENERATION)
+            with self.sandbox.transaction(write=False) as tx:
+                return Counters(tx.conn).get(GENERATION)
         except Exception:  # no schema yet (a worker racing the master): look again next time
             log.debug("scenario generation not readable yet", exc_info=True)
             return None

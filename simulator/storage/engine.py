@@ -25,7 +25,9 @@ def make_disposable_engine(url: str) -> Engine:
 
 
 def _sqlite_setup(engine: Engine) -> None:
-    """WAL for concurrent readers; BEGIN IMMEDIATE so two writers queue instead of deadlocking."""
+    """WAL for concurrent readers; writes begin IMMEDIATE so two writers queue instead of
+    deadlocking, reads begin deferred so they never take the write lock (``Database.begin`` says
+    which a transaction is; a connection used outside ``Database`` writes)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -39,4 +41,4 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", True) else "BEGIN")

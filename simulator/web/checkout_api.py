@@ -17,8 +17,9 @@ from flask import Blueprint, Response, jsonify, request
 from simulator.domain.cart import CLIENT_ID, Cart, PaymentNotice, ReturnUrls, check_return_url
 from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import InvalidInput
-from simulator.services.checkout import CartRequest, CheckoutService
-from simulator.web.pipeline import require_subscription_key, sandbox, tenant
+from simulator.services import checkout
+from simulator.services.checkout import CartRequest
+from simulator.web.pipeline import require_subscription_key, sandbox, unit
 from simulator.web.wire import Fields, check_text, compact
 
 bp = Blueprint("checkout_api", __name__)
@@ -27,10 +28,6 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 TEXT_140 = 140
 SCENARIO_HEADER = "X-Sandbox-Scenario"
 SCENARIO_ID_MAX = 200  # longer than any id (64): refused as malformed rather than looked up
-
-
-def _service() -> CheckoutService:
-    return CheckoutService(sandbox())
 
 
 def _public_base() -> str:
@@ -110,7 +107,8 @@ def _create(api_version: int) -> Cart:
         raise InvalidInput(SCENARIO_HEADER, f"must be at most {SCENARIO_ID_MAX} characters")
     if header:
         cart_request = replace(cart_request, header_scenario=check_text(header, SCENARIO_HEADER))
-    return _service().create_cart(tenant(), cart_request)
+    with unit() as u:
+        return checkout.create_cart(u, cart_request)
 
 
 @bp.post("/checkout/ec/v<int:version>/carts")
@@ -135,7 +133,8 @@ def create_cart_server_to_server(version: int) -> Response:
 
 @bp.get("/ecommerce/checkout/v1/carts/<cart_id>")
 def get_cart(cart_id: str) -> Response:
-    cart = _service().get_cart(tenant(), cart_id)
+    with unit(write=False) as u:
+        cart = checkout.get_cart(u, cart_id)
     urls = cart.return_urls
     return jsonify(
         compact(

@@ -17,13 +17,14 @@ from simulator.domain.events import Event
 from simulator.domain.money import format_euro_it
 from simulator.domain.payment import shown_outcome
 from simulator.scenario.model import format_duration
-from simulator.services.control import CartStatus, CompleteRequest, ControlService
+from simulator.services import control
+from simulator.services.control import CartStatus, CompleteRequest
 from simulator.services.scenario_engine import parse_requested_outcome
 from simulator.services.scenario_reload import ScenarioWatcher
 from simulator.services.scenarios import ScenarioCatalog, ScenarioEntry, schema_bytes
 from simulator.web.errors import PAGE_FAULTS
 from simulator.web.pages_text import outcome_text
-from simulator.web.pipeline import sandbox, tenant
+from simulator.web.pipeline import sandbox, tenant, unit
 from simulator.web.wire import Fields, compact, format_datetime
 
 bp = Blueprint("control_api", __name__, url_prefix="/_sandbox/v1")
@@ -32,10 +33,6 @@ RECEIPT_URL = "/gpd/payments-receipts-service/v1/payments/{org}/receipts/{iuv}"
 RETURN_URL_SLOT = ""  # keeps returnUrl's place in the answer through ``compact``
 SCENARIO_ID_MAX = 200
 CART_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _control() -> ControlService:
-    return ControlService(sandbox())
 
 
 def _cart(cart_id: str) -> str:
@@ -55,19 +52,25 @@ def _catalog() -> ScenarioCatalog:
 
 @bp.get("/carts/<cart_id>")
 def cart_status(cart_id: str) -> Response:
-    return jsonify(status_body(_control().status(tenant(), _cart(cart_id))))
+    with unit(write=False) as u:
+        found = control.status(u, _cart(cart_id))
+    return jsonify(status_body(found))
 
 
 @bp.put("/carts/<cart_id>/scenario")
 def choose_scenario(cart_id: str) -> Response:
+    tenant()  # a malformed tenant is the first thing refused
     cart_id = _cart(cart_id)
     f = Fields(_json_body(required=True))
     scenario_id = f.req_text("scenario", max_len=SCENARIO_ID_MAX)
-    return jsonify(status_body(_control().choose_scenario(tenant(), cart_id, scenario_id)))
+    with unit() as u:
+        chosen = control.choose_scenario(u, cart_id, scenario_id)
+    return jsonify(status_body(chosen))
 
 
 @bp.post("/carts/<cart_id>/complete")
 def complete(cart_id: str) -> Response:
+    tenant()  # a malformed tenant is the first thing refused
     cart_id = _cart(cart_id)
     f = Fields(_json_body(required=False) or {})
     outcome = f.data.get("outcome")
@@ -77,7 +80,9 @@ def complete(cart_id: str) -> Response:
         method=psps.parse_method(method, "method") if method is not None else None,
         psp_id=f.text("psp", max_len=64),
     )
-    return jsonify(status_body(_control().complete(tenant(), cart_id, run)))
+    with unit() as u:
+        completed = control.complete(u, cart_id, run)
+    return jsonify(status_body(completed))
 
 
 def _json_body(*, required: bool) -> Any:

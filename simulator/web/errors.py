@@ -51,6 +51,19 @@ GPD_STATUS = {
     GpdReason.RECEIPT_DUPLICATED: 409,
 }
 
+# The HTTP status Checkout answers a failed verify/activate with, per faultCodeCategory.
+FAULT_STATUS = {
+    FaultCategory.PAYMENT_UNKNOWN: 404,
+    FaultCategory.PAYMENT_DATA_ERROR: 404,
+    FaultCategory.PAYMENT_ONGOING: 409,
+    FaultCategory.PAYMENT_EXPIRED: 409,
+    FaultCategory.PAYMENT_CANCELED: 409,
+    FaultCategory.PAYMENT_DUPLICATED: 409,
+    FaultCategory.PAYMENT_UNAVAILABLE: 502,
+    FaultCategory.DOMAIN_UNKNOWN: 503,
+    FaultCategory.GENERIC_ERROR: 502,
+}
+
 CHECKOUT_STATUS = {
     CheckoutReason.DUPLICATE_NOTICES: 422,
     CheckoutReason.INVALID_NOTICE: 422,
@@ -188,7 +201,7 @@ def page_fault(error: PaymentFault) -> Response:
     in_cart = current is not None and current.state.origin == "cart"
     return _page(
         "pages/fault.html",
-        category.http_status,
+        FAULT_STATUS[category],
         heading=fault.title,
         body=fault.body,
         category=category.value,
@@ -258,7 +271,7 @@ def init_app(app: Flask) -> None:
             return page_fault(error)
         if request.path.startswith(NOTICES_API):  # the proposal's offline payment: the fault itself
             return problem(
-                error.category.http_status,
+                FAULT_STATUS[error.category],
                 "Payment fault",
                 error.message,
                 faultCodeCategory=error.category.value,

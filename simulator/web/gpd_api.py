@@ -8,10 +8,10 @@ from flask import Blueprint, Response, jsonify, request
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.debt_position import PositionStatus
 from simulator.domain.errors import InvalidInput
-from simulator.services.gpd import GpdService
-from simulator.storage.store import PositionQuery
+from simulator.domain.queries import PositionQuery
+from simulator.services import gpd
 from simulator.web import gpd_wire
-from simulator.web.pipeline import require_subscription_key, sandbox, tenant
+from simulator.web.pipeline import require_subscription_key, unit
 from simulator.web.wire import check_text, parse_date, query_int
 
 bp = Blueprint("gpd_api", __name__, url_prefix="/gpd/debt-positions-service/v1")
@@ -22,10 +22,6 @@ MAX_LIMIT = 50
 @bp.before_request
 def _gateway() -> None:
     require_subscription_key()
-
-
-def _service() -> GpdService:
-    return GpdService(sandbox())
 
 
 def _org(org: str) -> str:
@@ -63,7 +59,8 @@ def _json_body() -> object:
 def list_positions(org: str) -> Response:
     org = _org(org)
     query = _list_query()
-    page = _service().list(tenant(), org, query)
+    with unit(write=False) as u:
+        page = gpd.list_positions(u, org, query)
     total_pages = -(-page.total // query.limit) if page.total else 0
     return jsonify(
         {
@@ -114,13 +111,17 @@ def create_position(org: str) -> tuple[Response, int]:
     org = _org(org)
     to_publish = _to_publish()
     position = gpd_wire.parse_position(_json_body(), org)
-    created = _service().create(tenant(), position, to_publish)
+    with unit() as u:
+        created = gpd.create(u, position, to_publish)
     return jsonify(gpd_wire.position_model(created)), 201
 
 
 @bp.get(f"{ORG}/debtpositions/<iupd>")
 def get_position(org: str, iupd: str) -> Response:
-    return jsonify(gpd_wire.position_response(_service().get(tenant(), _org(org), _iupd(iupd))))
+    org, iupd = _org(org), _iupd(iupd)
+    with unit(write=False) as u:
+        position = gpd.get(u, org, iupd)
+    return jsonify(gpd_wire.position_response(position))
 
 
 @bp.put(f"{ORG}/debtpositions/<iupd>")
@@ -130,30 +131,42 @@ def update_position(org: str, iupd: str) -> Response:
     position = gpd_wire.parse_position(_json_body(), org)
     if position.iupd != iupd:
         raise InvalidInput("iupd", "must equal the IUPD of the path")
-    return jsonify(gpd_wire.position_model(_service().update(tenant(), org, iupd, position, to_publish)))
+    with unit() as u:
+        updated = gpd.update(u, org, iupd, position, to_publish)
+    return jsonify(gpd_wire.position_model(updated))
 
 
 @bp.delete(f"{ORG}/debtpositions/<iupd>")
 def delete_position(org: str, iupd: str) -> Response:
-    _service().delete(tenant(), _org(org), _iupd(iupd))
+    org, iupd = _org(org), _iupd(iupd)
+    with unit() as u:
+        gpd.delete(u, org, iupd)
     return jsonify("OK")
 
 
 @bp.post(f"{ORG}/debtpositions/<iupd>/publish")
 def publish_position(org: str, iupd: str) -> Response:
-    return jsonify(gpd_wire.position_model(_service().publish(tenant(), _org(org), _iupd(iupd))))
+    org, iupd = _org(org), _iupd(iupd)
+    with unit() as u:
+        published = gpd.publish(u, org, iupd)
+    return jsonify(gpd_wire.position_model(published))
 
 
 @bp.post(f"{ORG}/debtpositions/<iupd>/invalidate")
 def invalidate_position(org: str, iupd: str) -> Response:
-    return jsonify(gpd_wire.position_model(_service().invalidate(tenant(), _org(org), _iupd(iupd))))
+    org, iupd = _org(org), _iupd(iupd)
+    with unit() as u:
+        invalidated = gpd.invalidate(u, org, iupd)
+    return jsonify(gpd_wire.position_model(invalidated))
 
 
 @bp.post(f"{ORG}/paymentoptions/paids/<nav>")
 def pay_option(org: str, nav: str) -> Response:
     org, nav = _org(org), check_text(nav, "nav")
     body = _json_body() if request.content_length else None
-    paid = _service().mark_paid(tenant(), org, nav, gpd_wire.parse_payment(body))
+    report = gpd_wire.parse_payment(body)
+    with unit() as u:
+        paid = gpd.mark_paid(u, org, nav, report)
     option = paid.option_by_nav(nav)
     assert option is not None
     return jsonify(gpd_wire.option_response(paid, option))

@@ -10,20 +10,17 @@ from flask import Blueprint, Response, jsonify, request
 
 from simulator.domain.ec_settings import EcSettings
 from simulator.domain.errors import InvalidInput
-from simulator.notify.outbox import NOTIFIED_EVENTS, STATUSES
-from simulator.services.notifications import NotificationService, OrganizationView
-from simulator.services.offline import NoticeStatus, OfflineService
-from simulator.storage.store import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
-from simulator.web.pipeline import sandbox, tenant
+from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
+from simulator.services import notifications, offline
+from simulator.services.notifications import OrganizationView
+from simulator.services.offline import NoticeStatus
+from simulator.services.outbound import NOTIFIED_EVENTS, STATUSES
+from simulator.web.pipeline import unit
 from simulator.web.wire import Fields, compact, format_datetime, query_int
 
 bp = Blueprint("notify_api", __name__, url_prefix="/_sandbox/v1")
 
 CART_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-
-
-def _service() -> NotificationService:
-    return NotificationService(sandbox())
 
 
 def _body() -> Fields:
@@ -45,21 +42,23 @@ def create_webhook() -> tuple[Response, int]:
         if not all(isinstance(e, str) for e in raw):
             raise InvalidInput("events", "must be a list of event type names")
         events = raw
-    row = _service().subscribe(
-        tenant(), f.req_text("url", max_len=2048), f.req_text("fiscalCode", max_len=11), events
-    )
+    url, fiscal_code = f.req_text("url", max_len=2048), f.req_text("fiscalCode", max_len=11)
+    with unit() as u:
+        row = notifications.subscribe(u, url, fiscal_code, events)
     return jsonify({**_webhook(row), "secret": row.secret}), 201
 
 
 @bp.get("/webhooks")
 def list_webhooks() -> Response:
-    rows = _service().webhooks(tenant(), request.args.get("fiscalCode") or None)
+    with unit(write=False) as u:
+        rows = notifications.webhooks(u, request.args.get("fiscalCode") or None)
     return jsonify({"webhooks": [_webhook(r) for r in rows]})
 
 
 @bp.delete("/webhooks/<webhook_id>")
 def delete_webhook(webhook_id: str) -> tuple[str, int]:
-    _service().unsubscribe(tenant(), webhook_id)
+    with unit() as u:
+        notifications.unsubscribe(u, webhook_id)
     return "", 204
 
 
@@ -94,13 +93,15 @@ def list_deliveries() -> Response:
         webhook_id=(args.get("webhookId") or None),
         limit=query_int("limit", 100, 1, 1000),
     )
-    rows = _service().deliveries(tenant(), query)
+    with unit(write=False) as u:
+        rows = notifications.deliveries(u, query)
     return jsonify({"deliveries": [_delivery(d) for d in rows]})
 
 
 @bp.get("/deliveries/<delivery_id>")
 def get_delivery(delivery_id: str) -> Response:
-    detail = _service().delivery(tenant(), delivery_id)
+    with unit(write=False) as u:
+        detail = notifications.delivery(u, delivery_id)
     return jsonify(
         {
             **_delivery(detail.delivery),
@@ -112,7 +113,9 @@ def get_delivery(delivery_id: str) -> Response:
 
 @bp.post("/deliveries/<delivery_id>/redeliver")
 def redeliver(delivery_id: str) -> tuple[Response, int]:
-    return jsonify(_delivery(_service().redeliver(tenant(), delivery_id))), 202
+    with unit() as u:
+        copy = notifications.redeliver(u, delivery_id)
+    return jsonify(_delivery(copy)), 202
 
 
 def _is_cart_id(text: str) -> bool:
@@ -163,7 +166,9 @@ def _attempt(a: DeliveryAttempt) -> dict[str, Any]:
 
 @bp.get("/organizations/<fiscal_code>")
 def get_organization(fiscal_code: str) -> Response:
-    return jsonify(_organization(_service().organization(tenant(), fiscal_code)))
+    with unit() as u:  # the EC (and its secret) are created on first use
+        view = notifications.organization(u, fiscal_code)
+    return jsonify(_organization(view))
 
 
 @bp.put("/organizations/<fiscal_code>")
@@ -178,7 +183,9 @@ def put_organization(fiscal_code: str) -> Response:
         append_outcome=f.boolean("appendOutcome"),
         secret=f.text("secret", max_len=120),
     )
-    return jsonify(_organization(_service().set_organization(tenant(), fiscal_code, new)))
+    with unit() as u:
+        view = notifications.set_organization(u, fiscal_code, new)
+    return jsonify(_organization(view))
 
 
 def _organization(view: OrganizationView) -> dict[str, Any]:
@@ -198,21 +205,19 @@ def _organization(view: OrganizationView) -> dict[str, Any]:
 
 @bp.get("/notices/<fiscal_code>/<nav>")
 def notice_status(fiscal_code: str, nav: str) -> Response:
-    return jsonify(_notice(OfflineService(sandbox()).status(tenant(), fiscal_code, nav)))
+    with unit(write=False) as u:
+        status = offline.notice_status(u, fiscal_code, nav)
+    return jsonify(_notice(status))
 
 
 @bp.post("/notices/<fiscal_code>/<nav>/pay")
 def pay_offline(fiscal_code: str, nav: str) -> tuple[Response, int]:
     raw = request.get_data(cache=True)
     f = _body() if raw.strip() else Fields({})
-    status = OfflineService(sandbox()).pay(
-        tenant(),
-        fiscal_code,
-        nav,
-        channel=f.text("channel", max_len=35),
-        psp_id=f.text("psp", max_len=35),
-        fee=f.integer("fee", minimum=0) or 0,
-    )
+    channel, psp_id = f.text("channel", max_len=35), f.text("psp", max_len=35)
+    fee = f.integer("fee", minimum=0) or 0
+    with unit() as u:
+        status = offline.pay_offline(u, fiscal_code, nav, channel=channel, psp_id=psp_id, fee=fee)
     return jsonify(_notice(status)), 201
 
 

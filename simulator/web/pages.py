@@ -17,7 +17,8 @@ from simulator.domain.cart import Ending
 from simulator.domain.codes import parse_rpt_id
 from simulator.domain.italian_time import wall_clock
 from simulator.domain.payment import shown_outcome
-from simulator.services.checkout import CheckoutService
+from simulator.services import checkout, journey
+from simulator.services.unit import Unit
 from simulator.web import pages_flow as flow
 from simulator.web import pages_forms as forms
 from simulator.web import pages_session as ps
@@ -67,7 +68,7 @@ def read_qr() -> Response:
     if qr is None:
         return page("qr.html", heading, INVALID, form=form)
     g.fault_back_url = "/leggi-codice-qr"
-    flow.begin_with_notice(tenant(), qr.fiscal_code, qr.nav.value, amount=qr.amount_cents)
+    _begin_with_notice(qr.fiscal_code, qr.nav.value, amount=qr.amount_cents)
     return see_other("/dati-pagamento")
 
 
@@ -80,7 +81,7 @@ def enter_notice() -> Response:
     form = forms.parse_notice(request.form)
     if not form.ok:
         return page("notice_form.html", heading, INVALID, form=form)
-    flow.begin_with_notice(tenant(), form.get("cf"), form.get("nav"))
+    _begin_with_notice(form.get("cf"), form.get("nav"))
     return see_other("/dati-pagamento")
 
 
@@ -88,25 +89,40 @@ def enter_notice() -> Response:
 def deep_link(rpt_id: str) -> Response:
     parsed = parse_rpt_id(rpt_id)
     g.fault_back_url = "/"
-    flow.begin_with_notice(tenant(), parsed.fiscal_code, parsed.nav.value)
+    _begin_with_notice(parsed.fiscal_code, parsed.nav.value)
     return see_other("/dati-pagamento")
 
 
 @bp.get("/c/<cart_id>")
 def cart_entry(cart_id: str) -> Response:
     """A browser cannot send X-Sandbox-Tenant: without the header, the cart's own tenant applies
-    (cart ids are random UUIDs, unique across tenants)."""
-    owner = None if "X-Sandbox-Tenant" in request.headers else CheckoutService(sandbox()).tenant_of(cart_id)
-    flow.begin_with_cart(owner or tenant(), cart_id)
+    (cart ids are random UUIDs, unique across tenants), found in the request's one unit."""
+    opened = (
+        ps.page_unit(entry=True)
+        if "X-Sandbox-Tenant" in request.headers
+        else sandbox().cart_unit(cart_id, tenant())
+    )
+    with opened as unit:
+        cart = checkout.get_cart(unit, cart_id)  # unknown or expired: the cart-not-found page
+        ps.start(unit, journey.for_cart(cart), until=cart.expires_at)
     return see_other("/inserisci-email")
 
 
+def _begin_with_notice(fiscal_code: str, nav: str, amount: int | None = None) -> None:
+    """Verify a notice typed, scanned or deep-linked, and start a session paying it."""
+    with ps.page_unit(entry=True) as unit:
+        ps.start(unit, journey.for_notice(unit, fiscal_code, nav, amount))
+
+
 # --- the flow ------------------------------------------------------------------------------------
+# Each view reads and writes in one unit (a GET that only shows the session's state reads), then
+# renders outside it.
 
 
 @bp.get("/dati-pagamento")
 def payment_details() -> Response:
-    current = flow.step(flow.Need.NOTHING)
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.NOTHING)
     back = "/" if current.state.origin == ps.ORIGIN_CART else "/inserisci-dati-avviso"
     return page("details.html", _("Dati del pagamento"), state=current.state, back_url=back)
 
@@ -115,7 +131,8 @@ def payment_details() -> Response:
 def enter_email() -> Response:
     heading = _("Inserisci la tua email")
     if request.method == "GET":
-        current = flow.step(flow.Need.NOTHING)
+        with ps.page_unit() as unit:
+            current = flow.step(unit, flow.Need.NOTHING)
         email = current.state.email or ""
         return page(
             "email.html",
@@ -126,8 +143,12 @@ def enter_email() -> Response:
             confirm_value=email,
         )
     ps.check_csrf()
-    current = flow.step(flow.Need.NOTHING)
-    form = forms.parse_email(request.form)
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.NOTHING)
+        form = forms.parse_email(request.form)
+        if form.ok:
+            current.state.email = form.get("email")
+            ps.save(unit, current)
     if not form.ok:
         return page(
             "email.html",
@@ -138,8 +159,6 @@ def enter_email() -> Response:
             email_value=form.get("email"),
             confirm_value=form.get("confirmEmail"),
         )
-    current.state.email = form.get("email")
-    ps.save(current)
     return see_other("/scegli-metodo")
 
 
@@ -147,39 +166,53 @@ def enter_email() -> Response:
 def choose_method() -> Response:
     heading = _("Come vuoi pagare?")
     if request.method == "GET":
-        current = flow.step(flow.Need.EMAIL)
+        with ps.page_unit() as unit:
+            current = flow.step(unit, flow.Need.EMAIL)
         return page("methods.html", heading, state=current.state, form=None, methods=flow.methods(current))
     ps.check_csrf()
-    current = flow.step(flow.Need.EMAIL)
-    code = request.form.get("method", "")
-    if code not in {m.code for m in flow.methods(current)}:
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.EMAIL)
+        code = request.form.get("method", "")
+        offered = {m.code for m in flow.methods(current)}
+        if code in offered:
+            current.state.method = code
+            if code != psps.PaymentMethod.CP.value:
+                current.state.card = None
+                _activate(unit, current)
+            else:
+                ps.save(unit, current)
+    if code not in offered:
         form = forms.Form(errors={"methods": _l("Scegli uno dei metodi elencati")})
         return page(
             "methods.html", heading, INVALID, state=current.state, form=form, methods=flow.methods(current)
         )
-    current.state.method = code
-    if code == psps.PaymentMethod.CP.value:
-        ps.save(current)
-        return see_other("/inserisci-carta")
-    current.state.card = None
-    flow.activate_and_choose(current)
-    return see_other("/lista-psp")
+    return see_other("/inserisci-carta" if code == psps.PaymentMethod.CP.value else "/lista-psp")
 
 
 @bp.route("/inserisci-carta", methods=["GET", "POST"])
 def enter_card() -> Response:
     heading = _("Inserisci i dati della carta")
     if request.method == "GET":
-        current = flow.step(flow.Need.CARD_METHOD)
+        with ps.page_unit() as unit:
+            flow.step(unit, flow.Need.CARD_METHOD)
         return page("card.html", heading, form=forms.Form(), values={})
     ps.check_csrf()
-    current = flow.step(flow.Need.CARD_METHOD)
-    form = forms.parse_card(request.form, wall_clock(current.now).date())
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.CARD_METHOD)
+        form = forms.parse_card(request.form, wall_clock(current.now).date())
+        if form.ok:
+            current.state.card = journey.card_view(form.get("number"), form.get("name"), form.get("expiry"))
+            _activate(unit, current, card_number=form.get("number"))
     if not form.ok:
         return page("card.html", heading, INVALID, form=form, values=forms.shown_again(form, "number", "cvv"))
-    current.state.card = flow.card_view(form.get("number"), form.get("name"), form.get("expiry"))
-    flow.activate_and_choose(current, card_number=form.get("number"))
     return see_other("/lista-psp")
+
+
+def _activate(unit: Unit, current: ps.Current, card_number: str | None = None) -> None:
+    """The notices activated (once per session) and the method chosen, with the session, in the
+    request's unit: all of it or nothing."""
+    journey.activate_and_choose(unit, current.state, card_number=card_number)
+    ps.save(unit, current)
 
 
 @bp.route("/lista-psp", methods=["GET", "POST"])
@@ -187,15 +220,19 @@ def choose_psp() -> Response:
     heading = _("Scegli chi gestirà il pagamento")
     if request.method == "POST":
         ps.check_csrf()
-    current = flow.step(flow.Need.ATTEMPT)
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.ATTEMPT)
+        psp_id = request.form.get("psp", "")
+        chosen = request.method == "POST" and psp_id in {o.psp.id for o in flow.offers(current)}
+        if chosen:
+            journey.choose_psp(unit, current.state, psp_id)
+            ps.save(unit, current)
     back = "/inserisci-carta" if flow.uses_card(current.state) else "/scegli-metodo"
     if request.method == "GET":
         return page("psps.html", heading, form=None, offers=flow.offers(current), back_url=back)
-    psp_id = request.form.get("psp", "")
-    if psp_id not in {o.psp.id for o in flow.offers(current)}:
+    if not chosen:
         form = forms.Form(errors={"psps": _l("Scegli uno dei gestori elencati")})
         return page("psps.html", heading, INVALID, form=form, offers=flow.offers(current), back_url=back)
-    flow.choose_psp(current, psp_id)
     return see_other("/riepilogo-pagamento")
 
 
@@ -203,10 +240,15 @@ def choose_psp() -> Response:
 def summary() -> Response:
     if request.method == "POST":
         ps.check_csrf()
-        current = flow.step(flow.Need.PSP)  # after the payment this already leads to /esito
-        pick = request.form.get("scenario") if sandbox().settings.trainer_mode else None
-        return see_other(flow.press_pay(current, pick or None))
-    current = flow.step(flow.Need.PSP)
+        with ps.page_unit() as unit:
+            current = flow.step(unit, flow.Need.PSP)  # after the payment this already leads to /esito
+            pick = request.form.get("scenario") if unit.settings.trainer_mode else None
+            led_to = journey.press_pay(unit, current.state, pick or None)
+            ps.save(unit, current)
+        return see_other("/verifica-3ds" if led_to == journey.CHALLENGE else "/esito")
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.PSP)
+        trainer = flow.trainer_panel(unit, current)
     state = current.state
     return page(
         "summary.html",
@@ -214,7 +256,7 @@ def summary() -> Response:
         state=state,
         pay_with=flow.pay_with(state),
         psp_name=flow.psp_name(state.psp_id),
-        trainer=flow.trainer_panel(current),
+        trainer=trainer,
     )
 
 
@@ -223,25 +265,33 @@ def challenge() -> Response:
     heading = _("Conferma il pagamento con la tua banca")
     code = test_cards.CHALLENGE_CODE
     if request.method == "GET":
-        flow.step(flow.Need.CHALLENGE)
+        with ps.page_unit() as unit:
+            flow.step(unit, flow.Need.CHALLENGE)
         return page("challenge.html", heading, form=forms.Form(), challenge_code=code)
     ps.check_csrf()
-    current = flow.step(flow.Need.CHALLENGE)
-    form = forms.parse_challenge(request.form)
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.CHALLENGE)
+        form = forms.parse_challenge(request.form)
+        if form.ok:
+            journey.answer_challenge(unit, current.state, form.get("otp"))
+            ps.save(unit, current)
     if not form.ok:
         return page("challenge.html", heading, INVALID, form=form, challenge_code=code)
-    flow.answer_challenge(current, form.get("otp"))
     return see_other("/esito")
 
 
 @bp.route("/annulla", methods=["GET", "POST"])
 def cancel() -> Response:
     if request.method == "GET":
-        current = flow.step(flow.Need.NOTHING)
+        with ps.page_unit() as unit:
+            current = flow.step(unit, flow.Need.NOTHING)
         back = flow.resume_url(current.state)
         return page("cancel_confirm.html", _("Vuoi annullare il pagamento?"), back_url=back)
     ps.check_csrf()
-    flow.cancel(flow.step(flow.Need.NOTHING))
+    with ps.page_unit() as unit:
+        current = flow.step(unit, flow.Need.NOTHING)
+        journey.cancel(unit, current.state)
+        ps.save(unit, current)
     return see_other("/annullato")
 
 
@@ -250,7 +300,9 @@ def cancel() -> Response:
 
 @bp.get("/esito")
 def outcome() -> Response:
-    current = flow.settle_outcome()
+    with ps.page_unit() as unit:
+        current = flow.settle_outcome(unit)
+        exit_url = flow.exit_url(unit, current)
     state = current.state
     code = shown_outcome(state.outcome).value
     text = outcome_text(code)
@@ -262,16 +314,19 @@ def outcome() -> Response:
         kind=text.kind,
         body=str(text.body) % {"email": state.email or ""},
         charged=text.charged,
-        exit_url=flow.exit_url(current),
+        exit_url=exit_url,
         exit_label=_("Torna al sito dell'Ente") if state.return_urls else _("Torna alla home"),
     )
 
 
 @bp.get("/annullato")
 def cancelled() -> Response:
-    current = flow.terminal(Ending.CANCELLED)
+    with ps.page_unit() as unit:
+        current = flow.terminal(unit, Ending.CANCELLED)
+        exit_url = flow.exit_url(unit, current, Ending.CANCELLED)
     return _terminal(
         current,
+        exit_url,
         "cancelled",
         _("L'operazione è stata annullata"),
         _("Hai annullato il pagamento."),
@@ -280,9 +335,12 @@ def cancelled() -> Response:
 
 @bp.get("/errore")
 def error_page() -> Response:
-    current = ps.load()
+    with ps.page_unit() as unit:
+        current = ps.load(unit)
+        exit_url = flow.exit_url(unit, current, Ending.ERROR)
     return _terminal(
         current,
+        exit_url,
         "error",
         _("Si è verificato un errore imprevisto"),
         _("Non è stato possibile completare il pagamento. Riprova più tardi."),
@@ -291,17 +349,19 @@ def error_page() -> Response:
 
 @bp.get("/sessione-scaduta")
 def session_expired() -> Response:
-    current = ps.load()
+    with ps.page_unit() as unit:
+        current = ps.load(unit)
+        exit_url = flow.exit_url(unit, current, Ending.EXPIRED)
     return _terminal(
         current,
+        exit_url,
         "expired",
         _("La sessione è scaduta"),
         _("Il tempo a disposizione per completare il pagamento è terminato. Riprova dall'inizio."),
     )
 
 
-def _terminal(current: ps.Current | None, ending: str, heading: str, body: str) -> Response:
-    exit_url = flow.exit_url(current, Ending(ending))
+def _terminal(current: ps.Current | None, exit_url: str, ending: str, heading: str, body: str) -> Response:
     in_cart = current is not None and current.state.return_urls is not None
     return page(
         "terminal.html",

@@ -8,13 +8,14 @@ import logging
 import re
 import time
 import uuid
+from contextlib import AbstractContextManager
 
 from flask import Flask, Response, current_app, g, request
 
 from simulator.domain.errors import TenantError
 from simulator.domain.journal import JournalEntry, excerpt
 from simulator.services.context import DEFAULT_TENANT, Sandbox, check_tenant
-from simulator.services.journal import JournalService
+from simulator.services.unit import Unit
 from simulator.web.errors import Unauthorized
 
 access_log = logging.getLogger("simulator.access")
@@ -28,6 +29,11 @@ CART_ID = re.compile(r"/(?:carts|c)/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 def sandbox() -> Sandbox:
     return current_app.extensions["sandbox"]  # type: ignore[no-any-return]
+
+
+def unit(*, write: bool = True) -> AbstractContextManager[Unit]:
+    """The request's unit of work in its tenant (``write=False`` for a request that only reads)."""
+    return sandbox().unit(tenant(), write=write)
 
 
 def tenant() -> str:
@@ -96,7 +102,7 @@ def _journal(response: Response) -> None:
         return  # nothing to file it under: the request was refused for its tenant
     sb = sandbox()
     body = None if response.direct_passthrough or response.is_streamed else response.get_data()
-    JournalService(sb).record(
+    sb.journal.record(
         journal_tenant,
         JournalEntry(
             at=sb.clock(),

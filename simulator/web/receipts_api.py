@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from simulator.domain.codes import parse_fiscal_code
 from simulator.services import gpd_receipts as receipts
-from simulator.web.pipeline import require_subscription_key, sandbox, tenant
+from simulator.web.pipeline import require_subscription_key, unit
 from simulator.web.wire import check_text, parse_datetime, query_int
 
 bp = Blueprint("receipts_api", __name__, url_prefix="/gpd/payments-receipts-service/v1")
@@ -29,7 +29,8 @@ def list_receipts(org: str) -> Response:
         date_to=parse_datetime(args["to"], "to") if args.get("to") else None,
         debtor_or_iuv=_text_arg("debtorOrIuv"),
     )
-    found = receipts.find_receipts(sandbox(), tenant(), org, query)
+    with unit(write=False) as u:
+        found = receipts.find_receipts(u, org, query)
     return jsonify(
         {
             "currentPageNumber": found.page,
@@ -43,7 +44,9 @@ def list_receipts(org: str) -> Response:
 @bp.get("/payments/<org>/receipts/<iuv>")
 def get_receipt(org: str, iuv: str) -> Response:
     org = parse_fiscal_code(org, "organizationfiscalcode")
-    xml = receipts.receipt_xml(sandbox(), tenant(), org, check_text(iuv, "iuv"))
+    iuv = check_text(iuv, "iuv")
+    with unit(write=False) as u:
+        xml = receipts.receipt_xml(u, org, iuv)
     return Response(xml, mimetype="application/xml")
 
 

@@ -10,9 +10,11 @@ from simulator import __version__
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.errors import InvalidInput
 from simulator.domain.journal import JournalEntry, JournalQuery
-from simulator.services.journal import JournalService
+from simulator.services import journal
+from simulator.services.clock import shifted
 from simulator.services.notices import fresh_notice
-from simulator.web.pipeline import sandbox, tenant
+from simulator.services.unit import Unit
+from simulator.web.pipeline import sandbox, tenant, unit
 from simulator.web.wire import Fields, compact, format_datetime, parse_datetime, query_int
 
 CART_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -24,21 +26,18 @@ MAX_ADVANCE_SECONDS = 100 * 365 * 24 * 3600
 
 @bp.get("/health")
 def health() -> Response:
-    sandbox().store.ping()
+    sandbox().database.ping()
     return jsonify({"status": "ok", "version": __version__})
 
 
-def _clock_body() -> Response:
-    sb = sandbox()
-    with sb.store.transaction() as tx:
-        offset = tx.clock_offset(tenant())
-        now = sb.tenant_now(tx, tenant())
-    return jsonify({"tenant": tenant(), "now": format_datetime(now), "offsetSeconds": offset})
+def _clock_body(u: Unit) -> Response:
+    return jsonify({"tenant": u.tenant, "now": format_datetime(u.now), "offsetSeconds": u.offset})
 
 
 @bp.get("/clock")
 def get_clock() -> Response:
-    return _clock_body()
+    with unit(write=False) as u:
+        return _clock_body(u)
 
 
 @bp.post("/clock/advance")
@@ -50,14 +49,17 @@ def advance_clock() -> Response:
     seconds = f.req_integer("seconds", minimum=0)
     if seconds > MAX_ADVANCE_SECONDS:
         raise InvalidInput("seconds", f"must be at most {MAX_ADVANCE_SECONDS} (100 years)")
-    with sandbox().store.transaction() as tx:
-        tx.advance_clock(tenant(), seconds)
-    return _clock_body()
+    with unit() as u:
+        offset = u.tenants.advance_clock(seconds)
+        now = shifted(u.clock(), offset)  # what comes due by then is applied by the next unit
+    return jsonify({"tenant": tenant(), "now": format_datetime(now), "offsetSeconds": offset})
 
 
 @bp.get("/organizations/<fiscal_code>/iuv")
 def new_iuv(fiscal_code: str) -> Response:
-    notice = fresh_notice(sandbox(), tenant(), parse_fiscal_code(fiscal_code))
+    fiscal_code = parse_fiscal_code(fiscal_code)
+    with unit() as u:
+        notice = fresh_notice(u, fiscal_code)
     return jsonify(
         {
             "organizationFiscalCode": notice.fiscal_code,
@@ -71,8 +73,9 @@ def new_iuv(fiscal_code: str) -> Response:
 
 @bp.post("/reset")
 def reset() -> tuple[str, int]:
-    with sandbox().store.transaction() as tx:
-        tx.reset_tenant(tenant())
+    sandbox().journal.flush()  # what this process journaled before the reset goes with it
+    with unit() as u:
+        u.tenants.reset()
     return "", 204
 
 
@@ -92,13 +95,17 @@ def read_journal() -> Response:
         since=parse_datetime(args["since"], "since") if args.get("since") else None,
         limit=query_int("limit", 100, 1, 1000),
     )
-    entries = JournalService(sandbox()).read(tenant(), query)
+    sandbox().journal.flush()  # this process's entries first, so a reader sees its own requests
+    with unit(write=False) as u:
+        entries = journal.read(u, query)
     return jsonify({"entries": [_entry(e) for e in entries]})
 
 
 @bp.delete("/journal")
 def clear_journal() -> tuple[str, int]:
-    JournalService(sandbox()).clear(tenant())
+    sandbox().journal.flush()
+    with unit() as u:
+        journal.clear(u)
     return "", 204
 
 

@@ -101,7 +101,7 @@ def live_app(tmp_path: Path, live_clock: FixedClock) -> Iterator[Flask]:
     )
     app = create_app(settings, clock=live_clock)
     yield app
-    app.extensions["sandbox"].store.engine.dispose()
+    app.extensions["sandbox"].close()
 
 
 @pytest.fixture

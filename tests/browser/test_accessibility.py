@@ -12,7 +12,7 @@ import pytest
 
 from simulator.domain.errors import PaymentFault
 from simulator.domain.payment import FaultCategory
-from simulator.services.payments import PaymentService
+from simulator.services import payments
 from tests.browser.conftest import LiveServer
 from tests.browser.steps import (
     create_cart,
@@ -191,7 +191,7 @@ def technical_fault(v: Visit) -> None:
     def failing_verify(*args: object, **kwargs: object) -> None:
         raise PaymentFault(FaultCategory.DOMAIN_UNKNOWN, "PPT_STAZIONE_INT_PA_TIMEOUT")
 
-    v.monkeypatch.setattr(PaymentService, "verify", failing_verify)
+    v.monkeypatch.setattr(payments, "verify", failing_verify)
     payment_details(v)
 
 

@@ -8,11 +8,10 @@ from typing import Any
 
 from flask import Flask
 
-from simulator.notify import outbox
 from simulator.notify.transport import MockTransport, Request, Response
-from simulator.notify.worker import Notifier
+from simulator.services import outbound
 from simulator.services.context import Sandbox
-from simulator.services.notifications import targets_for
+from simulator.services.delivery import Notifier
 
 EC = "77777777777"
 RECEIVER = "https://ec.example/pagopa/notify"
@@ -35,16 +34,15 @@ def announce(
     """Enqueue an event of ``fiscal_code`` to its endpoints, as the payment services do; returns
     the delivery ids."""
     sb = sandbox_of(app)
-    with sb.store.transaction() as tx:
-        targets = targets_for(tx, tenant, fiscal_code, event_type, notify_url)
-        rows = outbox.enqueue(
-            tx,
-            tenant,
+    with sb.unit(tenant) as unit:
+        targets = outbound.targets_for(unit, fiscal_code, event_type, notify_url)
+        rows = outbound.enqueue(
+            unit,
             event_type,
             data or {"outcome": "OK", "outcomeCode": 0},
             targets,
             fiscal_code=fiscal_code,
-            now=sb.tenant_now(tx, tenant),
+            now=unit.now,
             **options,
         )
     return [r.id for r in rows]

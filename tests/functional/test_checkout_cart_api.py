@@ -87,7 +87,7 @@ def test_public_urls_are_configurable(settings: Settings, clock: Any, tmp_path: 
     assert location.startswith("https://api.sandbox.example/ecommerce/checkout/v1/carts/")
     hop = client.get(location.removeprefix("https://api.sandbox.example"))
     assert "URL=https://checkout.sandbox.example/c/" in hop.get_data(as_text=True)
-    app.extensions["sandbox"].store.engine.dispose()
+    app.extensions["sandbox"].close()
 
 
 def test_cart_reads_back_as_given_with_a_numeric_notice_number_and_upper_case_email(api: ApiClient) -> None:
@@ -185,7 +185,7 @@ def test_invalid_carts_get_productions_400_and_store_nothing(
     assert response.status_code == 400, label
     assert response.json == BAD_REQUEST
     assert response.headers["X-Sandbox-Detail"]
-    with app.extensions["sandbox"].store.engine.connect() as conn:
+    with app.extensions["sandbox"].database.engine.connect() as conn:
         from sqlalchemy import func, select
 
         from simulator.storage.tables import carts

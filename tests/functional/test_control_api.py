@@ -345,7 +345,7 @@ def folder(tmp_path: Path) -> Path:
 def watched_app(settings: Settings, clock: FixedClock, tmp_path: Path, folder: Path) -> Iterator[Flask]:
     application = app_with(settings, clock, tmp_path, scenario_dirs=(str(folder),), scenario_watch_seconds=0)
     yield application
-    application.extensions["sandbox"].store.engine.dispose()
+    application.extensions["sandbox"].close()
 
 
 def outcome_of(api: ApiClient, scenario_id: str) -> int:
@@ -371,7 +371,7 @@ def test_reload_loads_a_new_scenario_file(
     assert response.status_code == 200
     assert response.get_json() == {"status": "reloaded", "scenarios": 41}
     assert outcome_of(api, "more") == 25
-    app.extensions["sandbox"].store.engine.dispose()
+    app.extensions["sandbox"].close()
 
 
 def test_a_broken_file_is_refused_by_reload_and_the_previous_library_stays(
@@ -424,7 +424,7 @@ def test_the_watch_looks_at_most_once_per_interval(
     touch_later(path)
 
     assert outcome_of(api, "mine") == 2  # not looked at again for an hour
-    app.extensions["sandbox"].store.engine.dispose()
+    app.extensions["sandbox"].close()
 
 
 def test_a_reload_in_one_worker_reaches_the_others(
@@ -447,7 +447,7 @@ def test_a_reload_in_one_worker_reaches_the_others(
 
     assert second.extensions["sandbox"].scenarios is not before
     for application in (first, second):
-        application.extensions["sandbox"].store.engine.dispose()
+        application.extensions["sandbox"].close()
 
 
 @pytest.mark.parametrize("cart_id", ["not-a-cart", "x" * 300, "%00", "00000000-0000-4000-8000-00000000000Z"])

@@ -14,8 +14,8 @@ from standardwebhooks import Webhook
 
 from simulator.config import Settings
 from simulator.notify.transport import ConnectionFailed, Request, Response, Timeout
-from simulator.notify.worker import Notifier
 from simulator.services.clock import FixedClock
+from simulator.services.delivery import Notifier
 from tests.conftest import START, ApiClient
 from tests.functional.notify_factories import EC, RECEIVER, announce, answering, notifier, sandbox_of
 
@@ -141,7 +141,7 @@ def test_the_retry_schedule_comes_from_the_settings(
     worker.deliver_due()
 
     assert delivery(api, delivery_id)["status"] == "failed"
-    app.extensions["sandbox"].store.engine.dispose()
+    app.extensions["sandbox"].close()
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from examples.ec_portal import create_app
 from examples.ec_portal.app import Store
 from simulator.notify.transport import Request, Response
-from simulator.notify.worker import Notifier
 from simulator.services.clock import FixedClock
+from simulator.services.delivery import Notifier
 from simulator.testing.pages_client import Checkout, FlaskTransport, PagesClient, pay
 from tests.conftest import ApiClient
 

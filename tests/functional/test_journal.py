@@ -105,7 +105,7 @@ def test_the_journal_keeps_only_the_newest_entries(tmp_path: Path, clock: FixedC
     kept = entries(api, limit=1000)
     assert len(kept) == 5
     assert kept[0]["status"] == 404  # the newest is there
-    app.extensions["sandbox"].store.engine.dispose()
+    app.extensions["sandbox"].close()
 
 
 def test_bad_filters_are_400_problem_json(api: ApiClient) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from simulator.services.payments import NoticeRequest, PaymentService
+from simulator.services import payments
+from simulator.services.payments import NoticeRequest
 from tests.conftest import ApiClient
 from tests.functional.gpd_factories import ORG, OTHER_ORG, create, get, position_body, position_url
 
@@ -120,7 +121,8 @@ def test_paying_an_invalidated_notice_is_payment_canceled(api: ApiClient) -> Non
 
 def test_paying_a_notice_held_by_a_live_attempt_is_payment_ongoing(app: Flask, api: ApiClient) -> None:
     nav = publish(api, 1)
-    PaymentService(app.extensions["sandbox"]).start_attempt("default", [NoticeRequest(ORG, nav)])
+    with app.extensions["sandbox"].unit("default") as unit:
+        payments.start_attempt(unit, [NoticeRequest(ORG, nav)])
 
     assert_fault(pay(api, nav), 409, "PAYMENT_ONGOING", "PPT_PAGAMENTO_IN_CORSO")
     assert status(api, nav)["status"] == "ONGOING"

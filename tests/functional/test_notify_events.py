@@ -10,9 +10,9 @@ from flask import Flask
 
 from simulator.domain.events import Event, EventType
 from simulator.domain.psps import PaymentMethod
-from simulator.services.notify_events import enqueue_for
-from simulator.services.payments import NoticeRequest, PaymentService
-from tests.conftest import START, ApiClient
+from simulator.services import outbound, payments
+from simulator.services.payments import NoticeRequest
+from tests.conftest import START, ApiClient, Calls
 from tests.functional.notify_factories import sandbox_of
 
 EC_A, EC_B = "80078750587", "01234567890"  # no positions: synthetic notices
@@ -23,14 +23,11 @@ def subscribe(api: ApiClient, fiscal_code: str, url: str) -> None:
     assert api.post("/_sandbox/v1/webhooks", json={"url": url, "fiscalCode": fiscal_code}).status_code == 201
 
 
-def paid_attempt(app: Flask) -> str:
-    svc = PaymentService(sandbox_of(app))
+def paid_attempt(app: Flask, nav_a: str = "302000000000000017", nav_b: str = "302000000000000025") -> str:
+    svc = Calls(sandbox_of(app), payments)
     attempt = svc.start_attempt(
         "default",
-        [
-            NoticeRequest(EC_A, "302000000000000017", 2500, "Mensa"),
-            NoticeRequest(EC_B, "302000000000000025", 1000, "Tassa"),
-        ],
+        [NoticeRequest(EC_A, nav_a, 2500, "Mensa"), NoticeRequest(EC_B, nav_b, 1000, "Tassa")],
     )
     svc.choose_method("default", attempt.id, PaymentMethod.CP)
     svc.authorize("default", attempt.id, 0)
@@ -39,8 +36,16 @@ def paid_attempt(app: Flask) -> str:
 
 def notify(app: Flask, event: Event) -> list[dict[str, object]]:
     sb = sandbox_of(app)
-    with sb.store.transaction() as tx:
-        rows = enqueue_for(tx, "default", event)
+    with sb.unit("default") as unit:
+        attempt = unit.checkout.attempt(event.attempt_id) if event.attempt_id else None
+        cart = unit.checkout.cart(event.cart_id) if event.cart_id else None
+        if event.type is EventType.RECEIPT_CREATED:
+            paid = unit.receipts.paid_notice(str(event.data["fiscalCode"]), str(event.data["nav"]))
+            assert paid is not None
+            rows = outbound.receipt_created(unit, event, paid, attempt, cart)
+        else:
+            assert attempt is not None
+            rows = outbound.attempt_ended(unit, event, attempt, cart)
     return [
         {"url": r.url, "fiscalCode": r.fiscal_code, "webhookId": r.webhook_id, **json.loads(r.body)}
         for r in rows
@@ -120,7 +125,9 @@ def test_other_events_and_ecs_without_endpoints_notify_nobody(app: Flask, api: A
 
     assert notify(app, Event(EventType.ATTEMPT_CLOSED, START, None, attempt_id, {"outcome": 0})) == []
     subscribe(api, EC_A, HOOK_A)
-    assert notify(app, Event(EventType.PSP_CHOSEN, START, None, attempt_id, {})) == []
+    paid_attempt(app, nav_a="302000000000000033", nav_b="302000000000000041")
+    kinds = {d["event"] for d in api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]}
+    assert kinds == {"attempt.closed", "receipt.created"}  # method, PSP, authorization...: nobody
 
 
 def test_a_subscription_to_receipts_only_gets_no_outcomes(app: Flask, api: ApiClient) -> None:

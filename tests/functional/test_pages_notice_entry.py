@@ -8,8 +8,9 @@ from flask import Flask
 
 from simulator.domain.errors import PaymentFault
 from simulator.domain.payment import FaultCategory
-from simulator.services.payments import PaymentService
+from simulator.services import payments
 from simulator.testing.pages_client import Left, Page, PagesClient, pay
+from simulator.web.errors import FAULT_STATUS
 from tests.conftest import ApiClient
 from tests.functional import gpd_factories as gpd
 from tests.functional.pages_factories import EC, NAV, assert_page_frame, browser, create_cart, receipts_of
@@ -135,12 +136,12 @@ def test_technical_faults_show_their_title_and_the_code_for_support(
     def failing_verify(*args: object, **kwargs: object) -> None:
         raise PaymentFault(category, code)
 
-    monkeypatch.setattr(PaymentService, "verify", failing_verify)
+    monkeypatch.setattr(payments, "verify", failing_verify)
 
     page = enter(browser(app), NAV, EC)
 
     assert page.heading == title
-    assert page.status == category.http_status
+    assert page.status == FAULT_STATUS[category]
     assert "Codice di errore per l'assistenza" in page.text_of("fault-code-block")
     assert page.text_of("fault-code") == code
 
@@ -213,3 +214,24 @@ def test_the_manual_flows_back_links_stay_inside_the_sandbox(app: Flask) -> None
     assert email.href("back") == "/dati-pagamento"
     assert isinstance(pages.follow(email, "back"), type(email))
     assert not isinstance(pages.follow(email, "back"), Left)
+
+
+def test_categories_carry_their_http_status_and_whether_the_code_is_shown() -> None:
+    status = {c: FAULT_STATUS[c] for c in FaultCategory}
+    assert status == {
+        FaultCategory.PAYMENT_UNKNOWN: 404,
+        FaultCategory.PAYMENT_DATA_ERROR: 404,
+        FaultCategory.PAYMENT_ONGOING: 409,
+        FaultCategory.PAYMENT_EXPIRED: 409,
+        FaultCategory.PAYMENT_CANCELED: 409,
+        FaultCategory.PAYMENT_DUPLICATED: 409,
+        FaultCategory.PAYMENT_UNAVAILABLE: 502,
+        FaultCategory.DOMAIN_UNKNOWN: 503,
+        FaultCategory.GENERIC_ERROR: 502,
+    }
+    shown = {c for c in FaultCategory if c.shows_detail}
+    assert shown == {
+        FaultCategory.DOMAIN_UNKNOWN,
+        FaultCategory.PAYMENT_UNAVAILABLE,
+        FaultCategory.PAYMENT_DATA_ERROR,
+    }

@@ -118,13 +118,13 @@ def test_a_second_paga_racing_the_first_is_refused_by_the_service(app: Flask, ap
     with stale.session_transaction() as other:
         other["sid"], other["csrf"] = sid, csrf
     pages.submit(summary, "pay-form")
-    from simulator.services.page_sessions import PageSessionService
+    from simulator.services import page_sessions
 
-    service = PageSessionService(app.extensions["sandbox"])
-    loaded = service.load(sid)
-    assert loaded is not None
-    loaded.session.data.update(ending=None, outcome=None)  # as the racing request read it
-    service.save(loaded.session)
+    with app.extensions["sandbox"].unit("default") as unit:
+        loaded = page_sessions.load(unit, sid)
+        assert loaded is not None
+        loaded.data.update(ending=None, outcome=None)  # as the racing request read it
+        page_sessions.save(unit, loaded)
 
     again = stale.post("/riepilogo-pagamento", data={"csrf_token": csrf}, follow_redirects=True)
 
@@ -248,12 +248,12 @@ def test_neither_the_card_number_nor_the_cvv_is_kept(app: Flask, api: ApiClient)
     summary = to_summary(pages, f"/c/{create_cart(api)}", card="4000000000003006")
     pages.submit(summary, "pay-form")
 
-    with app.extensions["sandbox"].store.engine.connect() as conn:
+    with app.extensions["sandbox"].database.engine.connect() as conn:
         stored = " ".join(str(row.data) for row in conn.execute(select(page_sessions)))
     assert "4000000000003006" not in stored and "3006" in stored  # last 4 digits only
     assert "cvv" not in stored.lower()
     with pages.transport.client.session_transaction() as cookie:  # type: ignore[attr-defined]
-        assert set(cookie) <= {"sid", "csrf", "lang"}
+        assert set(cookie) <= {"sid", "tenant", "csrf", "lang"}
 
 
 def test_pages_carry_a_strict_content_security_policy_and_security_headers(app: Flask) -> None:

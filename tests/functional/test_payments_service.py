@@ -24,10 +24,11 @@ from simulator.domain.errors import (
 )
 from simulator.domain.payment import AttemptState, FaultCategory, OutcomeCode, PaymentAttempt
 from simulator.domain.psps import PaymentMethod
-from simulator.services.checkout import CartRequest, CheckoutService
+from simulator.services import checkout, payments
+from simulator.services.checkout import CartRequest
 from simulator.services.clock import FixedClock
-from simulator.services.payments import NoticeRequest, PaymentService
-from tests.conftest import START, ApiClient
+from simulator.services.payments import NoticeRequest
+from tests.conftest import START, ApiClient, Calls
 from tests.functional.gpd_factories import (
     ORG,
     create,
@@ -56,8 +57,8 @@ def synthetic_nav(n: int) -> str:
     return f"30200000000{n:07d}"
 
 
-def service(app: Flask) -> PaymentService:
-    return PaymentService(app.extensions["sandbox"])
+def service(app: Flask) -> Any:
+    return Calls(app.extensions["sandbox"], payments)
 
 
 def publish(api: ApiClient, n: int, **overrides: Any) -> str:
@@ -80,9 +81,7 @@ def fault_of(call: Callable[[], object]) -> tuple[FaultCategory, str]:
     return caught.value.category, caught.value.fault_code
 
 
-def pay(
-    svc: PaymentService, attempt: PaymentAttempt, outcome: int = 0, tenant: str = "default"
-) -> PaymentAttempt:
+def pay(svc: Any, attempt: PaymentAttempt, outcome: int = 0, tenant: str = "default") -> PaymentAttempt:
     svc.choose_method(tenant, attempt.id, PaymentMethod.CP)
     return svc.authorize(tenant, attempt.id, outcome)
 
@@ -534,7 +533,7 @@ def test_a_psp_needs_a_method_first_and_must_exist(app: Flask) -> None:
 
 def test_an_attempt_started_from_a_cart_carries_its_email_and_id_cart(app: Flask, api: ApiClient) -> None:
     sandbox = app.extensions["sandbox"]
-    cart = CheckoutService(sandbox).create_cart(
+    cart = Calls(sandbox, checkout).create_cart(
         "default",
         CartRequest(
             notices=(PaymentNotice(synthetic_nav(1), OTHER_EC, 4_200, "Comune di Prova", "Mensa"),),
@@ -557,7 +556,7 @@ def test_an_attempt_started_from_a_cart_carries_its_email_and_id_cart(app: Flask
 
 
 def test_an_expired_cart_cannot_start_an_attempt(app: Flask, clock: FixedClock) -> None:
-    cart = CheckoutService(app.extensions["sandbox"]).create_cart(
+    cart = Calls(app.extensions["sandbox"], checkout).create_cart(
         "default",
         CartRequest(
             notices=(PaymentNotice(synthetic_nav(1), OTHER_EC, 100, "Comune", "Mensa"),),

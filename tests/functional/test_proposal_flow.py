@@ -11,7 +11,7 @@ from flask import Flask
 from standardwebhooks import Webhook
 
 from simulator.notify.transport import MockTransport
-from simulator.notify.worker import Notifier
+from simulator.services.delivery import Notifier
 from simulator.testing.pages_client import Card, pay
 from simulator.testing.signatures import InvalidReturnSignature, verify_return_url
 from tests.conftest import START, ApiClient

@@ -42,9 +42,9 @@ def make_receipt(n: int, *, debtor: str = MARIO, hours: int = 0, org: str = ORG)
 
 
 def record(app: Flask, *items: Receipt, tenant: str = "default") -> None:
-    with app.extensions["sandbox"].store.transaction() as tx:
+    with app.extensions["sandbox"].unit(tenant) as unit:
         for item in items:
-            receipts.record_receipt(tx, tenant, item)
+            receipts.record_receipt(unit, item)
 
 
 def iuvs(body: dict[str, Any]) -> list[str]:
@@ -296,11 +296,11 @@ def test_a_second_receipt_for_an_iuv_is_refused_and_the_first_kept(
 
 
 def test_a_refused_duplicate_leaves_the_transaction_usable(app: Flask, api: ApiClient) -> None:
-    with app.extensions["sandbox"].store.transaction() as tx:
-        receipts.record_receipt(tx, "default", make_receipt(1))
+    with app.extensions["sandbox"].unit("default") as unit:
+        receipts.record_receipt(unit, make_receipt(1))
         with pytest.raises(DebtPositionError):
-            receipts.record_receipt(tx, "default", make_receipt(1))
-        receipts.record_receipt(tx, "default", make_receipt(2, hours=1))
+            receipts.record_receipt(unit, make_receipt(1))
+        receipts.record_receipt(unit, make_receipt(2, hours=1))
 
     assert iuvs(api.get(list_url()).get_json()) == [iuv(2), iuv(1)]
 
@@ -343,9 +343,9 @@ def test_paying_a_notice_marks_it_paid_and_publishes_its_receipt(
     assert created.status_code == 201
     paid_at: datetime = START + timedelta(minutes=5)
 
-    with any_db_app.extensions["sandbox"].store.transaction() as tx:
+    with any_db_app.extensions["sandbox"].unit("default") as unit:
         receipt = receipts.pay_notice(
-            tx, "default", ORG, "3" + iuv(7), f.facts(paid_at=paid_at, payment_note="cart-9")
+            unit, ORG, "3" + iuv(7), f.facts(paid_at=paid_at, payment_note="cart-9")
         )
 
     assert receipt.payment_amount == 12_345 and receipt.iuv == iuv(7)
@@ -363,12 +363,12 @@ def test_paying_a_notice_twice_is_refused_and_leaves_one_receipt(
 ) -> None:
     gpd = f"/gpd/debt-positions-service/v1/organizations/{ORG}/debtpositions"
     any_db_api.post(f"{gpd}?toPublish=true", json=position_body("IUPD-PAY-2", iuv(8)))
-    store = any_db_app.extensions["sandbox"].store
-    with store.transaction() as tx:
-        receipts.pay_notice(tx, "default", ORG, "3" + iuv(8), f.facts(paid_at=START))
+    sandbox = any_db_app.extensions["sandbox"]
+    with sandbox.unit("default") as unit:
+        receipts.pay_notice(unit, ORG, "3" + iuv(8), f.facts(paid_at=START))
 
-    with pytest.raises(DebtPositionError) as caught, store.transaction() as tx:
-        receipts.pay_notice(tx, "default", ORG, "3" + iuv(8), f.facts(paid_at=START, receipt_id="other"))
+    with pytest.raises(DebtPositionError) as caught, sandbox.unit("default") as unit:
+        receipts.pay_notice(unit, ORG, "3" + iuv(8), f.facts(paid_at=START, receipt_id="other"))
 
     assert caught.value.reason is GpdReason.OPTION_ALREADY_PAID
     assert any_db_api.get(list_url()).get_json()["length"] == 1
@@ -377,9 +377,9 @@ def test_paying_a_notice_twice_is_refused_and_leaves_one_receipt(
 def test_paying_an_unknown_notice_records_nothing(any_db_app: Flask, any_db_api: ApiClient) -> None:
     with (
         pytest.raises(DebtPositionError) as caught,
-        any_db_app.extensions["sandbox"].store.transaction() as tx,
+        any_db_app.extensions["sandbox"].unit("default") as unit,
     ):
-        receipts.pay_notice(tx, "default", ORG, "3" + iuv(9), f.facts())
+        receipts.pay_notice(unit, ORG, "3" + iuv(9), f.facts())
 
     assert caught.value.reason is GpdReason.OPTION_NOT_FOUND
     assert any_db_api.get(list_url()).get_json()["length"] == 0

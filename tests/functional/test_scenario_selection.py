@@ -191,7 +191,7 @@ def rules_app(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator
     )
     application = app_with(settings, clock, tmp_path, scenario_dirs=(str(folder),))
     yield application
-    application.extensions["sandbox"].store.engine.dispose()
+    application.extensions["sandbox"].close()
 
 
 def test_match_rules_choose_a_scenario_and_say_which_rule(rules_app: Flask) -> None:

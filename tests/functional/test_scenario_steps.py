@@ -191,7 +191,9 @@ def test_delays_are_really_slept_up_to_the_cap(
     sandbox.settings = sandbox.settings.with_(delay_cap_seconds=cap)
     sleeps: list[float] = []
 
-    waited = ScenarioEngine(sandbox, sleep=sleeps.append).wait(timedelta(seconds=delay))
+    waited = ScenarioEngine(sandbox.scenarios, sandbox.settings.delay_cap_seconds, sleep=sleeps.append).wait(
+        timedelta(seconds=delay)
+    )
 
     assert sleeps == slept
     assert waited == (slept[0] if slept else 0.0)

@@ -45,7 +45,7 @@ def keyed_app(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator
         clock=clock,
     )
     yield application
-    application.extensions["sandbox"].store.engine.dispose()
+    application.extensions["sandbox"].close()
 
 
 def as_tenant(api: ApiClient, tenant: str) -> ApiClient:

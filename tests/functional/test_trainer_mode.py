@@ -25,7 +25,7 @@ LEGEND = "Modalità formatore: scegli l'esito"
 def trainer_app(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
     application = app_with(settings, clock, tmp_path, trainer_mode=True)
     yield application
-    application.extensions["sandbox"].store.engine.dispose()
+    application.extensions["sandbox"].close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.notify.outbox import NOTIFIED_EVENTS
+from simulator.services.outbound import NOTIFIED_EVENTS
 from tests.conftest import ApiClient
 
 EC = "77777777777"

@@ -13,10 +13,7 @@ import pytest
 import requests
 from standardwebhooks import Webhook
 
-from simulator.notify import outbox
-from simulator.notify.outbox import Target
 from simulator.storage.engine import make_disposable_engine
-from simulator.storage.store import Store
 from tests.conftest import _database_url
 from tests.notify_receiver import receiver
 from tests.system.conftest import Server, start_server
@@ -34,11 +31,18 @@ def enqueue_directly(database_url: str, server: Server, url: str, count: int) ->
     from datetime import datetime
 
     at = datetime.fromisoformat(now.replace("Z", "+00:00"))
-    store = Store(make_disposable_engine(database_url))
-    with store.transaction() as tx:
+    from simulator.config import Settings
+    from simulator.services import outbound
+    from simulator.services.context import Sandbox
+    from simulator.storage.database import Database
+
+    sandbox = Sandbox(Settings(), Database(make_disposable_engine(database_url)))
+    with sandbox.unit("default") as unit:
         for n in range(count):
-            outbox.enqueue(tx, "default", "receipt.created", {"n": n}, [Target(url)], fiscal_code=EC, now=at)
-    store.engine.dispose()
+            outbound.enqueue(
+                unit, "receipt.created", {"n": n}, [outbound.Target(url)], fiscal_code=EC, now=at
+            )
+    sandbox.close()
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:

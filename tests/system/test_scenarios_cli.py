@@ -130,7 +130,7 @@ def test_the_app_holds_the_built_ins_and_the_user_folders(tmp_path: Path) -> Non
         library = app.extensions["sandbox"].scenarios
         assert "mine" in library and "happy-path" in library
     finally:
-        app.extensions["sandbox"].store.engine.dispose()
+        app.extensions["sandbox"].close()
 
 
 def test_the_app_refuses_to_build_with_a_broken_scenario_folder(tmp_path: Path) -> None:

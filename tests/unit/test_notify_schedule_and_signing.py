@@ -11,7 +11,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from simulator.domain.ec_settings import EcSettings, check_http_url, url_allowed
 from simulator.domain.errors import InvalidInput
-from simulator.notify.schedule import DEFAULT_SCHEDULE, RetrySchedule, parse_schedule
+from simulator.domain.retry_schedule import DEFAULT_SCHEDULE, RetrySchedule, parse_schedule
 from simulator.notify.signing import new_message_id, new_secret, signed_headers
 from simulator.testing.signatures import verify_notification
 

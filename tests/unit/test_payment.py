@@ -145,27 +145,6 @@ def test_each_node_or_ec_fault_code_falls_in_the_category_of_the_reference_table
     assert pay.classify_fault(code) == (category, code)
 
 
-def test_categories_carry_their_http_status_and_whether_the_code_is_shown() -> None:
-    status = {c: c.http_status for c in FaultCategory}
-    assert status == {
-        FaultCategory.PAYMENT_UNKNOWN: 404,
-        FaultCategory.PAYMENT_DATA_ERROR: 404,
-        FaultCategory.PAYMENT_ONGOING: 409,
-        FaultCategory.PAYMENT_EXPIRED: 409,
-        FaultCategory.PAYMENT_CANCELED: 409,
-        FaultCategory.PAYMENT_DUPLICATED: 409,
-        FaultCategory.PAYMENT_UNAVAILABLE: 502,
-        FaultCategory.DOMAIN_UNKNOWN: 503,
-        FaultCategory.GENERIC_ERROR: 502,
-    }
-    shown = {c for c in FaultCategory if c.shows_detail}
-    assert shown == {
-        FaultCategory.DOMAIN_UNKNOWN,
-        FaultCategory.PAYMENT_UNAVAILABLE,
-        FaultCategory.PAYMENT_DATA_ERROR,
-    }
-
-
 @pytest.mark.parametrize(
     ("description", "category", "detail"),
     [

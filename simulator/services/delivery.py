@@ -1,4 +1,5 @@
-"""Delivering the outbox: claim what is due (a lease, so across worker processes each attempt is
+"""Delivering the outbox (what to send was decided by ``services.outbound``; how it travels is
+``simulator.notify``'s): claim what is due (a lease, so across worker processes each attempt is
 made by exactly one of them), sign, send through the transport, log the attempt, and reschedule
 on the retry schedule. ``Notifier.deliver_due`` does one round (the tests call it directly, after
 moving the tenant clock); ``NotifyWorker`` runs rounds on a background thread in each gunicorn
@@ -25,14 +26,17 @@ from typing import Any
 
 from simulator import __version__
 from simulator.domain.journal import JournalEntry
-from simulator.notify.outbox import DELIVERED, FAILED, PENDING, new_delivery_id
-from simulator.notify.schedule import RetrySchedule
+from simulator.domain.notification import Delivery, DeliveryAttempt
+from simulator.domain.retry_schedule import RetrySchedule
 from simulator.notify.signing import signed_headers
 from simulator.notify.transport import Request, RequestsTransport, Response, Transport, TransportError
 from simulator.scenario.model import NotifyMode, NotifyStep
 from simulator.services.clock import shifted
 from simulator.services.context import Sandbox
-from simulator.storage.store import Delivery, DeliveryAttempt, Tx
+from simulator.services.outbound import DELIVERED, FAILED, PENDING, ec_secret
+from simulator.services.unit import Unit
+from simulator.storage.notifications import DeliveryQueue, NotificationRepository
+from simulator.storage.tenants import clock_offset
 
 __all__ = ["EXCERPT_LIMIT", "Notifier", "NotifyWorker", "start_worker"]
 
@@ -77,22 +81,29 @@ class Notifier:
         self.lease = timedelta(seconds=self.timeout) + LEASE_MARGIN
 
     def claim(self, limit: int = 100, now: datetime | None = None) -> list[Claim]:
-        """Lease up to ``limit`` due deliveries, across tenants, in one transaction."""
+        """Lease up to ``limit`` due deliveries, across tenants, in one transaction; then read their
+        signing secrets, each tenant's in a unit of its own."""
         base = now or self.sandbox.clock()
-        claims: list[Claim] = []
-        with self.sandbox.store.transaction() as tx:
-            for tenant in tx.tenants_with_pending_deliveries():
-                rows = tx.claim_deliveries(
+        leased: dict[str, list[Delivery]] = {}
+        with self.sandbox.transaction() as tx:
+            queue = DeliveryQueue(tx.conn)
+            for tenant in queue.tenants_with_pending():
+                rows = queue.claim(
                     tenant,
-                    due_by=shifted(base, tx.clock_offset(tenant)),
+                    due_by=shifted(base, clock_offset(tx.conn, tenant)),
                     now=base,
                     lease_until=base + self.lease,
                     worker=self.worker_id,
-                    limit=limit - len(claims),
+                    limit=limit - sum(map(len, leased.values())),
                 )
-                claims += [Claim(tenant, d, self._secret(tx, tenant, d)) for d in rows]
-                if len(claims) >= limit:
+                if rows:
+                    leased[tenant] = rows
+                if sum(map(len, leased.values())) >= limit:
                     break
+        claims: list[Claim] = []
+        for tenant, rows in leased.items():
+            with self.sandbox.unit(tenant) as unit:  # the EC's secret is made on first use
+                claims += [Claim(tenant, d, self._secret(unit, d)) for d in rows]
         return claims
 
     def deliver_due(self, now: datetime | None = None, limit: int = 100) -> int:
@@ -136,23 +147,30 @@ class Notifier:
         to the same endpoint was attempted, then follows it by a second). None: not now."""
         d = claim.delivery
         step = self._notify_step(d.scenario_id)
-        with self.sandbox.store.transaction() as tx:
-            at = shifted(now or self.sandbox.clock(), tx.clock_offset(claim.tenant))
+        with self.sandbox.transaction() as tx:
+            outbox = NotificationRepository(tx.conn, claim.tenant)
+            at = shifted(now or self.sandbox.clock(), clock_offset(tx.conn, claim.tenant))
             if step.mode is NotifyMode.OUT_OF_ORDER and d.cart_id and d.event_type != RECEIPT_EVENT:
-                receipt_due = tx.first_attempt_due(claim.tenant, d.cart_id, d.url, RECEIPT_EVENT)
+                receipt_due = outbox.first_attempt_due(d.cart_id, d.url, RECEIPT_EVENT)
                 if receipt_due is not None:
                     later = max(receipt_due, d.next_attempt_at or at) + OUT_OF_ORDER_GAP
-                    tx.release_delivery(claim.tenant, d.id, self.worker_id, next_attempt_at=later)
+                    outbox.release(d.id, self.worker_id, next_attempt_at=later)
                     return None
             due = d.created_at + step.delay
             changes: dict[str, Any] = {"prepared": True, "fail_first": step.fail}
             if step.mode is NotifyMode.DUPLICATE:
-                copy = replace(d, id=new_delivery_id(), prepared=True, scenario_id=None, next_attempt_at=due)
-                tx.insert_deliveries(claim.tenant, [copy])
+                copy = replace(
+                    d,
+                    id="dlv_" + self.sandbox.ids.hex(),
+                    prepared=True,
+                    scenario_id=None,
+                    next_attempt_at=due,
+                )
+                outbox.insert_deliveries([copy])
             if due > at:
-                tx.release_delivery(claim.tenant, d.id, self.worker_id, next_attempt_at=due, **changes)
+                outbox.release(d.id, self.worker_id, next_attempt_at=due, **changes)
                 return None
-            if not tx.update_claimed_delivery(claim.tenant, d.id, self.worker_id, **changes):
+            if not outbox.update_claimed(d.id, self.worker_id, **changes):
                 return None
         return replace(d, prepared=True, fail_first=step.fail)
 
@@ -161,13 +179,11 @@ class Notifier:
         scenario = library.find(scenario_id) if library is not None and scenario_id else None
         return scenario.steps.notify if scenario is not None else NotifyStep()
 
-    def _secret(self, tx: Tx, tenant: str, delivery: Delivery) -> str | None:
+    def _secret(self, unit: Unit, delivery: Delivery) -> str | None:
         """The signing secret: the subscription's, or the EC's (created on first use)."""
-        from simulator.services.notifications import ec_secret
-
         if delivery.subscription_id is None:
-            return ec_secret(tx, tenant, delivery.fiscal_code, self.sandbox.settings.faker_seed)
-        webhook = tx.webhook(tenant, delivery.subscription_id)
+            return ec_secret(unit, delivery.fiscal_code)
+        webhook = unit.notifications.webhook(delivery.subscription_id)
         return None if webhook is None else webhook.secret
 
     def _send(self, delivery: Delivery, secret: str, now: datetime | None) -> _Outcome:
@@ -189,8 +205,8 @@ class Notifier:
         self, claim: Claim, number: int, outcome: _Outcome, now: datetime | None, *, give_up: bool = False
     ) -> None:
         delivery = claim.delivery
-        with self.sandbox.store.transaction() as tx:
-            at = shifted(now or self.sandbox.clock(), tx.clock_offset(claim.tenant))
+        with self.sandbox.transaction() as tx:
+            at = shifted(now or self.sandbox.clock(), clock_offset(tx.conn, claim.tenant))
             changes: dict[str, object] = {"last_status": outcome.status, "last_error": outcome.error}
             if outcome.ok:
                 changes.update(status=DELIVERED, delivered_at=at, next_attempt_at=None)
@@ -210,10 +226,11 @@ class Notifier:
                 worker=self.worker_id,
                 simulated=outcome.simulated,
             )
-            if not tx.finish_delivery_attempt(claim.tenant, delivery.id, self.worker_id, attempt, **changes):
+            outbox = NotificationRepository(tx.conn, claim.tenant)
+            if not outbox.finish_attempt(delivery.id, self.worker_id, attempt, **changes):
                 return  # the row is gone (a tenant reset) or no longer ours
-            if not outcome.simulated:
-                self._journal(tx, claim, outcome, now)
+        if not outcome.simulated:
+            self._journal(claim, outcome, now)
 
     def _wait_after(self, delivery: Delivery, number: int) -> timedelta | None:
         """The schedule's wait after the ``number``-th failure; None: give up. A scenario's simulated
@@ -224,9 +241,9 @@ class Notifier:
             return None
         return timedelta(seconds=delays[min(number, len(delays) - 1)])
 
-    def _journal(self, tx: Tx, claim: Claim, outcome: _Outcome, now: datetime | None) -> None:
+    def _journal(self, claim: Claim, outcome: _Outcome, now: datetime | None) -> None:
         delivery = claim.delivery
-        tx.add_journal_entry(
+        self.sandbox.journal.record(
             claim.tenant,
             JournalEntry(
                 at=now or self.sandbox.clock(),
@@ -240,7 +257,6 @@ class Notifier:
                 request_body=delivery.body[:2048],
                 response_body=outcome.excerpt or outcome.error,
             ),
-            self.sandbox.settings.journal_size,
         )
 
 

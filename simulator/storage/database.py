@@ -1,0 +1,104 @@
+"""The database and its transactions: the one place a connection is taken and a transaction begun.
+
+A transaction is either a write (SQLite ``BEGIN IMMEDIATE``: writers queue at the start instead of
+failing when they upgrade a read) or a read (SQLite's deferred ``BEGIN``: WAL readers never wait
+for the write lock and never hold it; on PostgreSQL a read is a plain transaction that takes no
+row locks). SQLite admits one writer at a time and makes the others poll with growing sleeps (up
+to 100 ms a nap), so this process's writers also queue on a lock of their own first, which keeps
+latency flat; other processes wait on the database's lock, and every uniqueness rule is a
+constraint of the database, so it holds across processes whatever this lock does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
+
+
+def aware(value: datetime) -> datetime:
+    """A stored datetime with its UTC offset (SQLite gives them back naive)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def maybe_aware(value: datetime | None) -> datetime | None:
+    return None if value is None else aware(value)
+
+
+class Transaction:
+    """One database transaction on one connection. ``pause`` ends it, runs something outside any
+    transaction (a scenario's delay, a call to another system) and begins the next one."""
+
+    def __init__(self, database: Database, conn: Connection, write: bool) -> None:
+        self.database = database
+        self.conn = conn
+        self.write = write
+        # Set when the caller wants its changes kept although it leaves with an exception (a
+        # payment fault recorded in the timeline, then shown to the payer).
+        self.commit_on_error = False
+
+    def pause(self, outside: Callable[[], Any]) -> Any:
+        """Commit what was done so far, run ``outside()`` with no transaction open, and begin the
+        next transaction of the same kind; returns what ``outside`` returned."""
+        self.conn.commit()
+        self.database.release(self.write)
+        try:
+            return outside()
+        finally:
+            self.database.acquire(self.write)
+            self.database.begin(self.conn, self.write)
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._writer: threading.RLock | None = threading.RLock() if self.sqlite else None
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Transaction]:
+        """A transaction: committed when the block ends, rolled back when it raises (unless the
+        block asked for ``commit_on_error``)."""
+        self.acquire(write)
+        try:
+            with self.engine.connect() as conn:
+                self.begin(conn, write)
+                tx = Transaction(self, conn, write)
+                try:
+                    yield tx
+                except BaseException:
+                    if tx.commit_on_error:
+                        conn.commit()
+                    else:
+                        conn.rollback()
+                    raise
+                else:
+                    conn.commit()
+                finally:
+                    conn.info.pop("write", None)  # a connection used outside Database writes
+        finally:
+            self.release(write)
+
+    def begin(self, conn: Connection, write: bool) -> None:
+        conn.info["write"] = write  # read by the SQLite begin hook (engine.py)
+        conn.begin()
+
+    def acquire(self, write: bool) -> None:
+        if write and self._writer is not None:
+            self._writer.acquire()
+
+    def release(self, write: bool) -> None:
+        if write and self._writer is not None:
+            self._writer.release()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
