@@ -142,11 +142,11 @@ def server_argv(server: str, app: str, port: int, opts: dict[str, Any]) -> list[
 def prepare_database(data_dir: Path) -> None:
     """The schema, as ``pagopa-sandbox serve`` creates it before its workers start."""
     from simulator.config import Settings
+    from simulator.storage import migrate
     from simulator.storage.engine import make_disposable_engine
-    from simulator.storage.schema import prepare_schema
 
     engine = make_disposable_engine(Settings(data_dir=str(data_dir)).resolved_database_url)
-    prepare_schema(engine)
+    migrate.upgrade(engine)
     engine.dispose()
 
 

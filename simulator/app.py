@@ -14,9 +14,9 @@ from simulator.services.clock import Clock
 from simulator.services.context import Sandbox
 from simulator.services.journal import JournalWriter
 from simulator.services.scenario_reload import ScenarioWatcher
+from simulator.storage import migrate
 from simulator.storage.database import Database
 from simulator.storage.engine import make_engine
-from simulator.storage.schema import prepare_schema
 
 
 def create_app(
@@ -34,7 +34,7 @@ def create_app(
         scenarios = load_library(settings.scenario_dirs)
     database = Database(make_engine(settings.resolved_database_url))
     if create_schema:
-        prepare_schema(database.engine)
+        migrate.upgrade(database.engine)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]

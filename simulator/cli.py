@@ -16,7 +16,26 @@ import click
 from simulator.config import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from simulator.scenario.library import ScenarioLibrary
+
+
+# Where the database is: the same options (and environment variables) for serve and db.
+data_dir_option = click.option(
+    "--data-dir",
+    envvar="PAGOPA_SANDBOX_DATA_DIR",
+    default="sandbox-data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the SQLite database lives.",
+)
+database_url_option = click.option(
+    "--database-url",
+    envvar="PAGOPA_SANDBOX_DATABASE_URL",
+    default=None,
+    help="e.g. postgresql+psycopg://user@host/db (default: SQLite in --data-dir).",
+)
 
 
 @click.group()
@@ -30,26 +49,14 @@ def main() -> None:
 @click.option(
     "--port", envvar="PAGOPA_SANDBOX_PORT", default=8080, type=click.IntRange(0, 65535), show_default=True
 )
-@click.option(
-    "--data-dir",
-    envvar="PAGOPA_SANDBOX_DATA_DIR",
-    default="sandbox-data",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Where the SQLite database lives.",
-)
+@data_dir_option
 @click.option(
     "--ephemeral",
     is_flag=True,
     envvar="PAGOPA_SANDBOX_EPHEMERAL",
     help="Keep nothing: a throw-away database removed on exit.",
 )
-@click.option(
-    "--database-url",
-    envvar="PAGOPA_SANDBOX_DATABASE_URL",
-    default=None,
-    help="e.g. postgresql+psycopg://user@host/db (default: SQLite in --data-dir).",
-)
+@database_url_option
 @click.option(
     "--workers", envvar="PAGOPA_SANDBOX_WORKERS", default=2, type=click.IntRange(1, 64), show_default=True
 )
@@ -120,13 +127,13 @@ def serve(
 def _prepare_database(settings: Settings) -> None:
     """Schema and demo data, once, in the master process before any worker starts."""
     from simulator.services.context import Sandbox
+    from simulator.storage import migrate
     from simulator.storage.database import Database
     from simulator.storage.engine import make_disposable_engine
-    from simulator.storage.schema import prepare_schema
 
     database = Database(make_disposable_engine(settings.resolved_database_url))
     try:
-        prepare_schema(database.engine)
+        migrate.upgrade(database.engine)
     except Exception as exc:  # an unreachable or refused database: say so plainly
         raise click.ClickException(f"cannot open the database: {exc}") from None
     if settings.demo:
@@ -141,6 +148,84 @@ def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def db() -> None:
+    """The database's schema: upgrade it in place, or say which revision it is at."""
+
+
+@db.command("upgrade")
+@data_dir_option
+@database_url_option
+def db_upgrade(data_dir: str, database_url: str | None) -> None:
+    """Upgrade the database to the latest schema, keeping every row (creates it if new)."""
+    from simulator.storage import migrate
+
+    if not database_url:
+        try:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise click.ClickException(f"cannot create the data directory {data_dir}: {reason}") from None
+    engine = _db_engine(data_dir, database_url)
+    try:
+        before = migrate.current(engine)
+        after = migrate.upgrade(engine)
+    except Exception as exc:
+        raise _database_error(exc) from None
+    finally:
+        engine.dispose()
+    if before is None:
+        how = "created"
+    elif before == after:
+        how = "already up to date"
+    else:
+        how = f"upgraded from {before}"
+    click.echo(f"database at revision {after} ({how})")
+
+
+@db.command("current")
+@data_dir_option
+@database_url_option
+def db_current(data_dir: str, database_url: str | None) -> None:
+    """Print the database's schema revision, or ``no schema yet``."""
+    from sqlalchemy.engine import make_url
+
+    from simulator.storage import migrate
+
+    settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
+    url = settings.resolved_database_url
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if database and database != ":memory:" and not Path(database).exists():
+        click.echo("no schema yet")  # do not create an empty SQLite file just to look
+        return
+    engine = _db_engine(data_dir, database_url)
+    try:
+        revision = migrate.current(engine)
+    except Exception as exc:
+        raise _database_error(exc) from None
+    finally:
+        engine.dispose()
+    click.echo(revision or "no schema yet")
+
+
+def _db_engine(data_dir: str, database_url: str | None) -> Engine:
+    """A one-shot engine on the database ``serve`` would use with the same options."""
+    from simulator.storage.engine import make_disposable_engine
+
+    settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
+    try:
+        return make_disposable_engine(settings.resolved_database_url)
+    except Exception as exc:  # a malformed URL, an unknown dialect or driver
+        raise _database_error(exc) from None
+
+
+def _database_error(exc: Exception) -> click.ClickException:
+    """One line: the driver's own message (not SQLAlchemy's wrapping), first line only."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return click.ClickException(f"cannot open the database: {lines[0] if lines else type(cause).__name__}")
 
 
 @main.command()

@@ -3,6 +3,7 @@ a fixed clock, and a client that speaks as a tenant with a subscription key."""
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,10 @@ from flask.testing import FlaskClient
 from simulator.app import create_app
 from simulator.config import Settings
 from simulator.services.clock import FixedClock
+
+# Each test's fresh SQLite database is a copy of one migrated once per process (the real
+# revisions, see simulator.storage.migrate): ~0.1 ms instead of ~20-40 ms a test.
+os.environ.setdefault("PAGOPA_SANDBOX_MIGRATION_TEMPLATE", "1")
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

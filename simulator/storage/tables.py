@@ -111,16 +111,11 @@ payment_attempts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("token_expires_at", DateTime(timezone=True), nullable=False),
     Column("document", JSON, nullable=False),
-    # When a pending (CLOSED) attempt's scripted result comes; NULL otherwise.
+    # When a pending (outcome 17) payment resolves by itself; NULL otherwise (also in the document).
     Column("resolves_at", DateTime(timezone=True)),
 )
 Index("ix_attempts_cart", payment_attempts.c.tenant, payment_attempts.c.cart_id)
-Index(
-    "ix_attempts_due",
-    payment_attempts.c.tenant,
-    payment_attempts.c.state,
-    payment_attempts.c.resolves_at,
-)
+Index("ix_attempts_due", payment_attempts.c.tenant, payment_attempts.c.state, payment_attempts.c.resolves_at)
 
 # One row per notice being paid: the unique constraint is what stops two workers from activating the
 # same notice at once. A row whose expires_at has passed is free to be taken over; NULL means held
