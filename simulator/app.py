@@ -70,6 +70,7 @@ def create_app(
         pages.bp,
     ):
         app.register_blueprint(blueprint)
+    pipeline.wrap_views(app)
     if settings.notify_worker:  # one delivery thread per (gunicorn worker) process
         from simulator.services.delivery import start_worker
 

@@ -22,6 +22,7 @@ def ensure(unit: Unit, fiscal_code: str, company_name: str | None = None) -> Org
     existing = unit.tenants.organization(fiscal_code)
     if existing is not None:
         return existing
+    unit.require_write()
     org = Organization(
         fiscal_code=fiscal_code,
         company_name=company_name or invent_company_name(fiscal_code, unit.settings.faker_seed),

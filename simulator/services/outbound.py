@@ -78,6 +78,7 @@ def ec_settings(unit: Unit, fiscal_code: str) -> tuple[Organization, EcSettings]
     org = organizations.ensure(unit, fiscal_code)
     settings = EcSettings.from_stored(org.settings)
     if settings.secret is None:
+        unit.require_write()
         settings = replace(settings, secret=new_secret())
         save_settings(unit, org, settings)
         org = unit.tenants.organization(fiscal_code) or org

@@ -194,7 +194,8 @@ def get_attempt(unit: Unit, attempt_id: str, *, for_update: bool = False) -> Pay
     if attempt is None:
         raise PaymentAttemptError(AttemptReason.NOT_FOUND, attempt_id=attempt_id)
     settled = pay.settle(attempt, unit.now)
-    if settled != attempt and unit.writes:
+    if settled != attempt:  # time moved it since the unit opened (units settle what is due)
+        unit.require_write()
         return save_transition(unit, attempt, settled)
     return settled
 

@@ -37,6 +37,12 @@ from simulator.storage.tenants import TenantRepository
 T = TypeVar("T")
 
 
+class ReadOnlyUnit(Exception):
+    """A read unit was asked to write: the request runs again in a write unit (the web layer
+    does it), which happens only where a read finds that time moved something (an expired page
+    session, an EC's first secret)."""
+
+
 class Unit:
     def __init__(
         self,
@@ -69,6 +75,11 @@ class Unit:
     @property
     def writes(self) -> bool:
         return self.tx.write
+
+    def require_write(self) -> None:
+        """Call before writing where a read-only request may write: ``ReadOnlyUnit`` in a read."""
+        if not self.tx.write:
+            raise ReadOnlyUnit()
 
     def record(
         self,

@@ -121,7 +121,7 @@ def _begin_with_notice(fiscal_code: str, nav: str, amount: int | None = None) ->
 
 @bp.get("/dati-pagamento")
 def payment_details() -> Response:
-    with ps.page_unit() as unit:
+    with ps.page_unit(write=False) as unit:
         current = flow.step(unit, flow.Need.NOTHING)
     back = "/" if current.state.origin == ps.ORIGIN_CART else "/inserisci-dati-avviso"
     return page("details.html", _("Dati del pagamento"), state=current.state, back_url=back)
@@ -131,7 +131,7 @@ def payment_details() -> Response:
 def enter_email() -> Response:
     heading = _("Inserisci la tua email")
     if request.method == "GET":
-        with ps.page_unit() as unit:
+        with ps.page_unit(write=False) as unit:
             current = flow.step(unit, flow.Need.NOTHING)
         email = current.state.email or ""
         return page(
@@ -166,7 +166,7 @@ def enter_email() -> Response:
 def choose_method() -> Response:
     heading = _("Come vuoi pagare?")
     if request.method == "GET":
-        with ps.page_unit() as unit:
+        with ps.page_unit(write=False) as unit:
             current = flow.step(unit, flow.Need.EMAIL)
         return page("methods.html", heading, state=current.state, form=None, methods=flow.methods(current))
     ps.check_csrf()
@@ -193,7 +193,7 @@ def choose_method() -> Response:
 def enter_card() -> Response:
     heading = _("Inserisci i dati della carta")
     if request.method == "GET":
-        with ps.page_unit() as unit:
+        with ps.page_unit(write=False) as unit:
             flow.step(unit, flow.Need.CARD_METHOD)
         return page("card.html", heading, form=forms.Form(), values={})
     ps.check_csrf()
@@ -220,7 +220,7 @@ def choose_psp() -> Response:
     heading = _("Scegli chi gestirà il pagamento")
     if request.method == "POST":
         ps.check_csrf()
-    with ps.page_unit() as unit:
+    with ps.page_unit(write=request.method == "POST") as unit:
         current = flow.step(unit, flow.Need.ATTEMPT)
         psp_id = request.form.get("psp", "")
         chosen = request.method == "POST" and psp_id in {o.psp.id for o in flow.offers(current)}
@@ -246,7 +246,7 @@ def summary() -> Response:
             led_to = journey.press_pay(unit, current.state, pick or None)
             ps.save(unit, current)
         return see_other("/verifica-3ds" if led_to == journey.CHALLENGE else "/esito")
-    with ps.page_unit() as unit:
+    with ps.page_unit(write=False) as unit:
         current = flow.step(unit, flow.Need.PSP)
         trainer = flow.trainer_panel(unit, current)
     state = current.state
@@ -265,7 +265,7 @@ def challenge() -> Response:
     heading = _("Conferma il pagamento con la tua banca")
     code = test_cards.CHALLENGE_CODE
     if request.method == "GET":
-        with ps.page_unit() as unit:
+        with ps.page_unit(write=False) as unit:
             flow.step(unit, flow.Need.CHALLENGE)
         return page("challenge.html", heading, form=forms.Form(), challenge_code=code)
     ps.check_csrf()
@@ -283,7 +283,7 @@ def challenge() -> Response:
 @bp.route("/annulla", methods=["GET", "POST"])
 def cancel() -> Response:
     if request.method == "GET":
-        with ps.page_unit() as unit:
+        with ps.page_unit(write=False) as unit:
             current = flow.step(unit, flow.Need.NOTHING)
         back = flow.resume_url(current.state)
         return page("cancel_confirm.html", _("Vuoi annullare il pagamento?"), back_url=back)
@@ -300,7 +300,7 @@ def cancel() -> Response:
 
 @bp.get("/esito")
 def outcome() -> Response:
-    with ps.page_unit() as unit:
+    with ps.page_unit(write=False) as unit:
         current = flow.settle_outcome(unit)
         exit_url = flow.exit_url(unit, current)
     state = current.state
@@ -321,7 +321,7 @@ def outcome() -> Response:
 
 @bp.get("/annullato")
 def cancelled() -> Response:
-    with ps.page_unit() as unit:
+    with ps.page_unit(write=False) as unit:
         current = flow.terminal(unit, Ending.CANCELLED)
         exit_url = flow.exit_url(unit, current, Ending.CANCELLED)
     return _terminal(
@@ -335,7 +335,7 @@ def cancelled() -> Response:
 
 @bp.get("/errore")
 def error_page() -> Response:
-    with ps.page_unit() as unit:
+    with ps.page_unit(write=False) as unit:
         current = ps.load(unit)
         exit_url = flow.exit_url(unit, current, Ending.ERROR)
     return _terminal(
@@ -349,7 +349,7 @@ def error_page() -> Response:
 
 @bp.get("/sessione-scaduta")
 def session_expired() -> Response:
-    with ps.page_unit() as unit:
+    with ps.page_unit(write=False) as unit:
         current = ps.load(unit)
         exit_url = flow.exit_url(unit, current, Ending.EXPIRED)
     return _terminal(

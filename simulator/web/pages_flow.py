@@ -56,6 +56,7 @@ def step(unit: Unit, need: Need) -> ps.Current:
     if state.finished:
         leave(unit, TERMINAL_PAGES[state.ending or Ending.ERROR.value])
     if current.expired:
+        unit.require_write()
         journey.expire(unit, state)
         ps.save(unit, current)
         leave(unit, "/sessione-scaduta")
@@ -71,10 +72,12 @@ def settle_outcome(unit: Unit) -> ps.Current:
     state = current.state
     if state.ending is not None and state.ending != Ending.OUTCOME.value:
         leave(unit, TERMINAL_PAGES[state.ending])
+    before = (state.outcome, state.ending)
     if journey.refresh_outcome(unit, state) is None:  # not paid yet: back to where the flow stands
         step(unit, Need.PSP)
         leave(unit, "/riepilogo-pagamento")
-    ps.save(unit, current)
+    if (state.outcome, state.ending) != before:
+        ps.save(unit, current)
     if state.ending != Ending.OUTCOME.value:
         leave(unit, TERMINAL_PAGES[state.ending or Ending.ERROR.value])
     return current

@@ -21,7 +21,7 @@ from simulator.services import page_sessions
 from simulator.services.page_sessions import PageSession
 from simulator.services.unit import Unit
 from simulator.web.errors import CsrfRejected, SessionExpired
-from simulator.web.pipeline import sandbox, tenant
+from simulator.web.pipeline import sandbox, tenant, writes
 
 __all__ = [
     "CSRF_FIELD",
@@ -65,7 +65,7 @@ def page_unit(*, write: bool = True, entry: bool = False) -> AbstractContextMana
     (``entry``), in the request's tenant, where the new session will live."""
     kept = session.get("tenant")
     owner = kept if isinstance(kept, str) and not entry else tenant()
-    return sandbox().unit(owner, write=write)
+    return sandbox().unit(owner, write=write or writes())
 
 
 def start(unit: Unit, state: CheckoutState, until: datetime | None = None) -> Current:
@@ -102,6 +102,7 @@ def require(unit: Unit) -> Current:
 
 
 def save(unit: Unit, current: Current) -> None:
+    unit.require_write()
     current.session.data = current.state.to_dict()
     page_sessions.save(unit, current.session)
 

@@ -3,19 +3,22 @@ and one journal entry per request, and a (throttled) look for changed scenario f
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
 from simulator.domain.errors import TenantError
 from simulator.domain.journal import JournalEntry, excerpt
 from simulator.services.context import DEFAULT_TENANT, Sandbox, check_tenant
-from simulator.services.unit import Unit
+from simulator.services.unit import ReadOnlyUnit, Unit
 from simulator.web.errors import Unauthorized
 
 access_log = logging.getLogger("simulator.access")
@@ -33,7 +36,28 @@ def sandbox() -> Sandbox:
 
 def unit(*, write: bool = True) -> AbstractContextManager[Unit]:
     """The request's unit of work in its tenant (``write=False`` for a request that only reads)."""
-    return sandbox().unit(tenant(), write=write)
+    return sandbox().unit(tenant(), write=write or writes())
+
+
+def writes() -> bool:
+    """Whether this request's units write whatever they asked for (it found a read must write)."""
+    return bool(g.get("writes", False))
+
+
+def _retried_as_write(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the view; when a read unit had to write (``ReadOnlyUnit``), run it again with every
+    unit a write. Reads are free of side effects until that point, so running again is safe."""
+
+    @functools.wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except ReadOnlyUnit:
+            g.writes = True
+            g.pop("checkout", None)
+            return view(*args, **kwargs)
+
+    return run
 
 
 def tenant() -> str:
@@ -51,6 +75,13 @@ def require_subscription_key() -> None:
     keys = sandbox().settings.api_keys
     if keys and key not in keys:
         raise Unauthorized(missing=False)
+
+
+def wrap_views(app: Flask) -> None:
+    """Every view runs again as a write when a read finds it must write (after registration)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = _retried_as_write(view)
 
 
 def init_app(app: Flask) -> None:
