@@ -442,6 +442,7 @@ class Runner:
     series: Series
     rounds: int
     threads: int = 1  # wrk threads
+    retries: int = 2  # how many times a round is run again while other jobs take over OTHER_LOAD_MAX
 
     def run(self, port: int, mode: str, iupds: tuple[str, ...] = ()) -> Result:
         """A warm-up (not recorded), then ``rounds`` measured runs, each on fresh connections.
@@ -451,9 +452,10 @@ class Runner:
         the median req/s is reported; requests and errors are the totals of all rounds.
         """
 
-        def once(seconds: int) -> Result:
-            """One round; run again (twice at most) while other jobs take over OTHER_LOAD_MAX."""
-            for _ in range(3):
+        def once(seconds: int, retries: int) -> Result:
+            """One round; run again (``retries`` times at most) while other jobs take over
+            OTHER_LOAD_MAX."""
+            for _ in range(1 + retries):
                 series = self.series.next()
                 load = Load(port, mode, seconds, self.connections, series, self.template, iupds, self.threads)
                 result = measure(load, self.client, self.workdir)
@@ -462,8 +464,10 @@ class Runner:
                 log(f"  {mode}: other jobs used {result['other_load_pct']:.0f}% of the machine, again")
             return result
 
-        once(self.warmup)
-        rounds = sorted((once(self.seconds) for _ in range(self.rounds)), key=lambda r: float(r["rps"]))
+        once(self.warmup, 0)  # not recorded: no point running it again
+        rounds = sorted(
+            (once(self.seconds, self.retries) for _ in range(self.rounds)), key=lambda r: float(r["rps"])
+        )
         result = {
             **rounds[len(rounds) // 2],
             "rounds": rounds,
