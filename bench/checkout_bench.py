@@ -104,11 +104,15 @@ def load(threads: int, seconds: float, call: Callable[[requests.Session], bool])
     }
 
 
-def headless_payment(url: str) -> Callable[[requests.Session], bool]:
-    """A fresh notice per payment: a paid notice can never be paid again (PAYMENT_DUPLICATED)."""
+def headless_payment(url: str, first: int | None = None) -> Callable[[requests.Session], bool]:
+    """A fresh notice per payment: a paid notice can never be paid again (PAYMENT_DUPLICATED).
+
+    Notices count up from ``first`` (default: the clock in ms); clients in several processes each
+    need their own ``first``.
+    """
     from simulator.testing.pages_client import PagesClient, RequestsTransport, pay
 
-    numbers = itertools.count(int(time.time()) * 1000)
+    numbers = itertools.count(int(time.time()) * 1000 if first is None else first)
 
     def call(session: requests.Session) -> bool:
         notice = {**CART["paymentNotices"][0], "noticeNumber": f"3{next(numbers) % 10**17:017d}"}

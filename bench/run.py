@@ -197,6 +197,7 @@ class Load:
     series: str  # 5 digits that keep the IUPDs/IUVs of this run apart from every other run
     template: str  # the create body, with __IUPD__ and __IUV__
     iupds: tuple[str, ...] = ()
+    threads: int = 1  # wrk threads
 
 
 def create_body_template() -> str:
@@ -309,7 +310,7 @@ def python_load(load: Load) -> Result:
 def wrk_load(load: Load, workdir: Path) -> Result:
     (workdir / "body.json").write_text(load.template)
     (workdir / "iupds.txt").write_text("\n".join(load.iupds) + "\n")
-    argv = ["wrk", "-t1", f"-c{load.connections}", f"-d{load.seconds}s", "--timeout", "30s"]
+    argv = ["wrk", f"-t{load.threads}", f"-c{load.connections}", f"-d{load.seconds}s", "--timeout", "30s"]
     argv += ["-s", str(BENCH / "wrk.lua"), f"http://127.0.0.1:{load.port}/", "--", load.mode, load.series]
     argv += [str(workdir / "body.json"), str(workdir / "iupds.txt")]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=load.seconds + 60).stdout
@@ -440,6 +441,8 @@ class Runner:
     workdir: Path
     series: Series
     rounds: int
+    threads: int = 1  # wrk threads
+    retries: int = 2  # how many times a round is run again while other jobs take over OTHER_LOAD_MAX
 
     def run(self, port: int, mode: str, iupds: tuple[str, ...] = ()) -> Result:
         """A warm-up (not recorded), then ``rounds`` measured runs, each on fresh connections.
@@ -449,18 +452,22 @@ class Runner:
         the median req/s is reported; requests and errors are the totals of all rounds.
         """
 
-        def once(seconds: int) -> Result:
-            """One round; run again (twice at most) while other jobs take over OTHER_LOAD_MAX."""
-            for _ in range(3):
-                load = Load(port, mode, seconds, self.connections, self.series.next(), self.template, iupds)
+        def once(seconds: int, retries: int) -> Result:
+            """One round; run again (``retries`` times at most) while other jobs take over
+            OTHER_LOAD_MAX."""
+            for _ in range(1 + retries):
+                series = self.series.next()
+                load = Load(port, mode, seconds, self.connections, series, self.template, iupds, self.threads)
                 result = measure(load, self.client, self.workdir)
                 if result["other_load_pct"] <= OTHER_LOAD_MAX:
                     break
                 log(f"  {mode}: other jobs used {result['other_load_pct']:.0f}% of the machine, again")
             return result
 
-        once(self.warmup)
-        rounds = sorted((once(self.seconds) for _ in range(self.rounds)), key=lambda r: float(r["rps"]))
+        once(self.warmup, 0)  # not recorded: no point running it again
+        rounds = sorted(
+            (once(self.seconds, self.retries) for _ in range(self.rounds)), key=lambda r: float(r["rps"])
+        )
         result = {
             **rounds[len(rounds) // 2],
             "rounds": rounds,

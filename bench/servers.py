@@ -24,9 +24,10 @@ def free_port() -> int:
 
 @contextmanager
 def running(
-    command: Sequence[str], port: int, health: str, env: dict[str, str] | None = None
+    command: Sequence[str], port: int, health: str | None, env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """Run ``command`` (already told to listen on ``port``) and yield its base URL once ready."""
+    """Run ``command`` (already told to listen on ``port``) and yield its base URL once ready: once
+    GET ``health`` answers 200, or with ``health=None`` once the port accepts a connection."""
     proc = subprocess.Popen(
         list(command),
         cwd=ROOT,
@@ -38,6 +39,14 @@ def running(
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {proc.returncode} before it was ready")
+            if health is None:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                time.sleep(0.05)
+                continue
             try:
                 if requests.get(url + health, timeout=2).status_code == 200:
                     break
