@@ -120,7 +120,7 @@ class Sandbox:
 
 
 class JournalSink(Protocol):
-    def record(self, tenant: str, entry: JournalEntry) -> None: ...
+    def record(self, tenant: str, entry: JournalEntry | Callable[[], JournalEntry]) -> None: ...
 
     def flush(self) -> None: ...
 
@@ -128,7 +128,7 @@ class JournalSink(Protocol):
 
 
 class _NoJournal:
-    def record(self, tenant: str, entry: JournalEntry) -> None:
+    def record(self, tenant: str, entry: JournalEntry | Callable[[], JournalEntry]) -> None:
         pass
 
     def flush(self) -> None:

@@ -80,7 +80,7 @@ def status(unit: Unit, cart_id: str) -> CartStatus:
         scenario_title=engine.title(choice),
         receipts=_receipts(unit, attempt),
         return_url=_return_url(unit, cart, attempt),
-        timeline=tuple(timeline(unit.history.cart_events(cart.id))),
+        timeline=tuple(timeline(unit.timeline(cart.id))),
         now=unit.now,
     )
 
@@ -113,6 +113,7 @@ def complete(unit: Unit, cart_id: str, request: CompleteRequest) -> CartStatus:
     cancels, abandons, never-returns), or with the outcome asked for (the payer pays). A pending
     payment ends with the outcome asked for (ok or refunded). ``CART_CLOSED`` when its payment
     already ended, the cart expired, or a pending one is given no outcome."""
+    unit.checkout.cart(cart_id, for_update=True)  # concurrent completions of the cart take turns
     current = status(unit, cart_id)
     if current.state is CartState.PENDING and current.attempt is not None:
         return _resolve(unit, current, request.outcome)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from simulator.domain.journal import JournalEntry, JournalQuery
 from simulator.services.unit import Unit
@@ -17,6 +18,9 @@ from simulator.storage.database import Database
 from simulator.storage.history import append_journal
 
 log = logging.getLogger("simulator.journal")
+
+# An entry, or a function that builds it from what the request left (called by the writer).
+Pending = JournalEntry | Callable[[], JournalEntry]
 
 FLUSH_INTERVAL = 0.05  # seconds: entries reach the database within this (plus one flush)
 IDLE_EXIT = 2.0  # seconds without entries before the writer thread ends (started again on demand)
@@ -27,14 +31,14 @@ class JournalWriter:
         self.database = database
         self.keep = keep
         self.interval = interval
-        self._buffer: list[tuple[str, JournalEntry]] = []
+        self._buffer: list[tuple[str, Pending]] = []
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def record(self, tenant: str, entry: JournalEntry) -> None:
-        """Buffer one entry; never fails the caller."""
+    def record(self, tenant: str, entry: Pending) -> None:
+        """Buffer one entry (or what builds it, called by the writer); never fails the caller."""
         with self._lock:
             self._buffer.append((tenant, entry))
             if not self._closed and (self._thread is None or not self._thread.is_alive()):
@@ -49,8 +53,9 @@ class JournalWriter:
             if not batch:
                 return
             try:
+                entries = [(tenant, e if isinstance(e, JournalEntry) else e()) for tenant, e in batch]
                 with self.database.transaction(write=True) as tx:
-                    append_journal(tx.conn, batch, self.keep)
+                    append_journal(tx.conn, entries, self.keep)
             except Exception:
                 log.exception("%d journal entries not recorded", len(batch))
 

@@ -71,7 +71,7 @@ __all__ = [
     "verify",
 ]
 
-_LIVE = (AttemptState.ACTIVATED, AttemptState.CLOSED)
+_LIVE = (AttemptState.ACTIVATED, AttemptState.CLOSED, AttemptState.NOTIFIED_OK)
 
 
 # --- verify -----------------------------------------------------------------------------------------
@@ -124,8 +124,10 @@ def start_attempt(
     requests = [as_request(n) for n in given]
     checked = [parsed(r) for r in requests]
     cart_id = cart.id if cart is not None else None
-    if cart is not None and cart.expired(unit.now):
-        raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=cart.id)
+    if cart is not None:
+        unit.checkout.cart(cart.id, for_update=True)  # two activations of one cart take turns
+        if cart.expired(unit.now):
+            raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=cart.id)
     engine = unit.engine
     facts = [NoticeFacts(r.fiscal_code, r.nav, r.amount) for r in checked]
     choice = engine.rechoose(cart.scenario if cart is not None else None, facts)
@@ -405,6 +407,8 @@ def _failed(
 
 
 def _has_live_attempt(unit: Unit, cart: Cart) -> bool:
+    """Whether the cart's latest attempt is under way, pending or paid: a failed verify/activate
+    of another payment of it (a second tab, a racing request) must not mark it failed."""
     if cart.attempt_id is None:
         return False
     try:

@@ -71,6 +71,9 @@ class Unit:
         self.receipts = ReceiptRepository(conn, tenant)
         self.notifications = NotificationRepository(conn, tenant)
         self.history = HistoryRepository(conn, tenant)
+        # Events are written in one statement when the transaction commits (or is read back).
+        self._events: list[Event] = []
+        tx.before_commit.append(self.flush_events)
 
     @property
     def writes(self) -> bool:
@@ -92,14 +95,30 @@ class Unit:
     ) -> Event:
         """Record one event (``at``: the tenant's time, default now) in this transaction."""
         event = Event.of(type, at or self.now, cart_id=cart_id, attempt_id=attempt_id, **data)
-        self.history.add_events([event])
+        self._events.append(event)
         return event
+
+    def flush_events(self) -> None:
+        """Write the events recorded so far (before a commit, or before they are read back)."""
+        if self._events:
+            events, self._events = self._events, []
+            self.history.add_events(events)
+
+    def timeline(self, cart_id: str) -> list[Event]:
+        """A cart's events in the order they were recorded, this unit's included."""
+        self.flush_events()
+        return self.history.cart_events(cart_id)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """What fails inside rolls back alone; the rest of the unit goes on."""
-        with self.tx.conn.begin_nested():
-            yield
+        """What fails inside rolls back alone, the events it recorded too; the rest goes on."""
+        recorded = len(self._events)
+        try:
+            with self.tx.conn.begin_nested():
+                yield
+        except BaseException:
+            del self._events[recorded:]
+            raise
 
     def pause(self, outside: Callable[[], T]) -> T:
         """Commit what was done, run ``outside()`` with no transaction open (a scenario's delay),

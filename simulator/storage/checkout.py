@@ -18,6 +18,7 @@ from simulator.storage.documents import from_document, to_document
 
 _c, _a, _n = t.carts.c, t.payment_attempts.c, t.notice_locks.c
 _CART = select(_c.document).where(_c.tenant == bindparam("tenant"), _c.id == bindparam("id"))
+_CART_LOCKED = _CART.with_for_update()
 _CART_TENANT = select(_c.tenant).where(_c.id == bindparam("id")).limit(1)
 _INSERT_CART = insert(t.carts)
 _SAVE_CART = (
@@ -61,8 +62,11 @@ class CheckoutRepository:
             },
         )
 
-    def cart(self, cart_id: str) -> Cart | None:
-        doc = self.conn.execute(_CART, {"tenant": self.tenant, "id": cart_id}).scalar()
+    def cart(self, cart_id: str, *, for_update: bool = False) -> Cart | None:
+        """One cart; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite
+        write transactions are already exclusive): two payments of one cart take turns."""
+        query = _CART_LOCKED if for_update else _CART
+        doc = self.conn.execute(query, {"tenant": self.tenant, "id": cart_id}).scalar()
         return None if doc is None else from_document(Cart, doc)
 
     def save_cart(self, cart: Cart) -> None:

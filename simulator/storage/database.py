@@ -41,6 +41,13 @@ class Transaction:
         # Set when the caller wants its changes kept although it leaves with an exception (a
         # payment fault recorded in the timeline, then shown to the payer).
         self.commit_on_error = False
+        # Run before every commit: writes the caller batches until then (a unit's events).
+        self.before_commit: list[Callable[[], None]] = []
+
+    def commit(self) -> None:
+        for hook in self.before_commit:
+            hook()
+        self.conn.commit()
 
     def pause(self, outside: Callable[[], Any]) -> Any:
         """Commit what was done so far, run ``outside()`` with no transaction open, and begin the
@@ -73,12 +80,12 @@ class Database:
                     yield tx
                 except BaseException:
                     if tx.commit_on_error:
-                        conn.commit()
+                        tx.commit()
                     else:
                         conn.rollback()
                     raise
                 else:
-                    conn.commit()
+                    tx.commit()
                 finally:
                     conn.info.pop("write", None)  # a connection used outside Database writes
         finally:

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.sansio.utils import get_current_url
 
 from simulator.domain.errors import TenantError
 from simulator.domain.journal import JournalEntry, excerpt
@@ -88,7 +89,6 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         watcher = current_app.extensions.get("scenario_watcher")
         if watcher is not None:
             watcher.check()  # cheap: at most once a second it looks for changed scenario files
@@ -96,7 +96,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         if request.path.startswith("/gpd/"):
-            response.headers["X-Request-Id"] = g.get("request_id", "")
+            response.headers["X-Request-Id"] = request_id()
         if not request.path.startswith(UNJOURNALED):
             _journal(response)
         if sandbox().settings.log_requests:
@@ -108,7 +108,7 @@ def init_app(app: Flask) -> None:
                         "status": response.status_code,
                         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
                         "tenant": g.get("tenant", request.headers.get("X-Sandbox-Tenant", DEFAULT_TENANT)),
-                        "requestId": g.get("request_id"),
+                        "requestId": request_id(),
                     },
                     separators=(",", ":"),
                 )
@@ -116,46 +116,62 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def cart_id_of(response: Response) -> str | None:
+def request_id() -> str:
+    """The request's id: the caller's X-Request-Id, else one made when first asked for."""
+    if "request_id" not in g:
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    return g.request_id  # type: ignore[no-any-return]
+
+
+def cart_id_of(hint: str | None, path: str, location: str) -> str | None:
     """The cart a request concerns: set by a view, or read from the path or the Location header."""
-    if g.get("cart_id"):
-        return str(g.cart_id)
-    for text in (request.path, response.headers.get("Location", "")):
+    if hint:
+        return hint
+    for text in (path, location):
         if match := CART_ID.search(text):
             return match.group(1)
     return None
 
 
 def _journal(response: Response) -> None:
+    """Hand the journal what the entry is made of; the entry itself (URL, excerpts, cart) is built
+    by the journal's writer, off the request."""
     try:
         journal_tenant = tenant()
     except TenantError:
         return  # nothing to file it under: the request was refused for its tenant
     sb = sandbox()
-    body = None if response.direct_passthrough or response.is_streamed else response.get_data()
-    sb.journal.record(
-        journal_tenant,
-        JournalEntry(
-            at=sb.clock(),
+    at = sb.clock()
+    latency = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2)
+    method, path, status = request.method, request.path, response.status_code
+    url_parts = (request.scheme, request.host, request.root_path, path, request.query_string)
+    hint, location = g.get("cart_id"), response.headers.get("Location", "")
+    sent = _request_body()
+    answered = None if response.direct_passthrough or response.is_streamed else response.get_data()
+
+    def entry() -> JournalEntry:
+        return JournalEntry(
+            at=at,
             direction="in",
-            method=request.method,
-            url=request.url,
-            path=request.path,
-            status=response.status_code,
-            latency_ms=round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
-            cart_id=cart_id_of(response),
-            request_body=_request_excerpt(),
-            response_body=excerpt(body),
-        ),
-    )
+            method=method,
+            url=get_current_url(*url_parts),
+            path=path,
+            status=status,
+            latency_ms=latency,
+            cart_id=cart_id_of(hint, path, location),
+            request_body=excerpt(sent),
+            response_body=excerpt(answered),
+        )
+
+    sb.journal.record(journal_tenant, entry)
 
 
-def _request_excerpt() -> str | None:
+def _request_body() -> bytes | str | None:
     """The request body as read by the view; one that was refused for its size is not read again."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is not None and (request.content_length or 0) > limit:
         return f"[{request.content_length} bytes, over the {limit}-byte limit]"
     try:
-        return excerpt(request.get_data(cache=True))
+        return request.get_data(cache=True)
     except Exception:  # a malformed or interrupted body: the response already says so
         return None
