@@ -2,10 +2,10 @@
 
 Inside one process the store serialises SQLite transactions with a lock, so only several processes
 racing each other can show a missing database-level guard. Each race sends every request but the
-last byte of its body, one connection each, keeps them spread evenly over the 4 worker processes
-(which worker accepted a connection is read from /proc), checks that no answer came yet, then sends
-all the last bytes in one tight loop: in every round all the requests are in the workers at once
-and each worker serves some of them. Each race runs 3 rounds. No answer of a race may be a 5xx.
+last byte of its body, one connection each, keeps them spread over the 4 worker processes (at most
+half on one; which worker accepted a connection is read from /proc), checks that no answer came
+yet, then sends all the last bytes in one tight loop: in every round all the requests are in the
+workers at once, served by at least two processes. Each race runs 3 rounds. No answer of a race may be a 5xx.
 """
 
 from __future__ import annotations
@@ -77,12 +77,13 @@ def hold_requests(
     server: Server, calls: list[tuple[str, str, Any]], workers: int
 ) -> list[tuple[http.client.HTTPConnection, bytes, int]]:
     """Each call sent but its last byte, on a connection of its own, with the pid of the worker
-    holding it: at most ``ceil(len(calls) / workers)`` per worker, so that all take part."""
+    holding it: at most half of them per worker, so that at least two workers take part (asking
+    for an even spread over all workers means dropping many more requests)."""
     host, port = server.url.removeprefix("http://").split(":")
-    share = -(-len(calls) // workers)
+    share = -(-len(calls) // 2)
     held: list[tuple[http.client.HTTPConnection, bytes, int]] = []
     try:
-        for _ in range(40 * len(calls)):
+        for _ in range(20 * len(calls)):
             if len(held) == len(calls):
                 break
             method, path, body = calls[len(held)]
@@ -105,7 +106,7 @@ def hold_requests(
         raise
     pids = {pid for _, _, pid in held}
     assert len(held) == len(calls), f"could not spread {len(calls)} requests over {workers} workers: {pids}"
-    assert len(pids) == min(workers, len(calls)), pids  # every worker takes part in the race
+    assert len(pids) >= 2, pids  # requests of different processes race
     return held
 
 
