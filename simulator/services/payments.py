@@ -43,6 +43,7 @@ from simulator.domain.test_cards import normalize_number
 from simulator.scenario.model import CloseOutcome, NodeStep, NoticeFacts, format_duration
 from simulator.services.attempt_effects import record_selected, save_transition
 from simulator.services.notice_lookup import (
+    NODE_DUPLICATED,
     ONGOING,
     NoticeLike,
     NoticeRequest,
@@ -172,6 +173,10 @@ def _activate(
             n.fiscal_code, n.nav, attempt.id, attempt.token_expires_at, unit.now
         ):
             raise PaymentFault(FaultCategory.PAYMENT_ONGOING, ONGOING)  # lost a race
+        # The lock is ours now; a payment that held it and committed meanwhile (PostgreSQL's
+        # statements each see the latest commit) has recorded the notice paid: look again.
+        if unit.receipts.notice_paid(n.fiscal_code, n.nav):
+            raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, NODE_DUPLICATED)
     unit.checkout.insert_attempt(attempt)
     where: dict[str, Any] = {"cart_id": cart_id, "attempt_id": attempt.id}
     if stored is not None:

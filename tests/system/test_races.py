@@ -246,11 +246,6 @@ def test_one_cart_completed_at_once_by_several_processes_is_paid_once(
                 assert a.body["receipts"] in ([], status["receipts"]), a.body
 
 
-@pytest.mark.xfail(
-    reason="bug: a losing complete can record a fault on the paid cart (state FAILED with its receipt)"
-    " and answer 200 FAILED or 400 'Transaction ... is NOTIFIED_OK' instead of 409 Cart already completed",
-    strict=False,
-)
 def test_one_cart_completed_at_once_ends_paid_and_every_other_call_is_told_409(
     storage: tuple[str, ...], server_factory: list[Server]
 ) -> None:
