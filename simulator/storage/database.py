@@ -3,14 +3,20 @@
 A transaction is either a write (SQLite ``BEGIN IMMEDIATE``: writers queue at the start instead of
 failing when they upgrade a read) or a read (SQLite's deferred ``BEGIN``: WAL readers never wait
 for the write lock and never hold it; on PostgreSQL a read is a plain transaction that takes no
-row locks). SQLite admits one writer at a time and makes the others poll with growing sleeps (up
-to 100 ms a nap), so this process's writers also queue on a lock of their own first, which keeps
-latency flat; other processes wait on the database's lock, and every uniqueness rule is a
-constraint of the database, so it holds across processes whatever this lock does.
+row locks).
+
+SQLite admits one writer at a time and makes the others poll with growing sleeps (up to 100 ms a
+nap), which caps several worker processes at a few hundred writes a second. So SQLite writers
+queue before they begin: on a lock of this process (threads), then on an advisory lock on a file
+beside the database (processes: ``flock`` wakes the next waiter as soon as the lock is let go).
+Both only order writers; every uniqueness rule is a constraint of the database, so it holds
+across processes whatever these locks do.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,11 +67,33 @@ class Transaction:
             self.database.begin(self.conn, self.write)
 
 
+class _FileLock:
+    """An exclusive ``flock`` on a file, opened once per process (never shared across a fork)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         self._writer: threading.RLock | None = threading.RLock() if self.sqlite else None
+        self._depth = threading.local()  # this thread's nesting of writer locks (the RLock's)
+        path = engine.url.database if self.sqlite else None
+        self._file_lock = _FileLock(path + ".writer-lock") if path and path != ":memory:" else None
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Transaction]:
@@ -98,9 +126,16 @@ class Database:
     def acquire(self, write: bool) -> None:
         if write and self._writer is not None:
             self._writer.acquire()
+            depth = getattr(self._depth, "n", 0)
+            self._depth.n = depth + 1
+            if depth == 0 and self._file_lock is not None:
+                self._file_lock.acquire()
 
     def release(self, write: bool) -> None:
         if write and self._writer is not None:
+            self._depth.n -= 1
+            if self._depth.n == 0 and self._file_lock is not None:
+                self._file_lock.release()
             self._writer.release()
 
     def ping(self) -> None:
