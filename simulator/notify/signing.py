@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import base64
 import secrets
-import uuid
 from datetime import UTC, datetime
 
 from standardwebhooks import Webhook
 
 from simulator.domain.return_signature import SECRET_PREFIX
 
-__all__ = ["SECRET_BYTES", "new_message_id", "new_secret", "signed_headers"]
+__all__ = ["SECRET_BYTES", "new_secret", "signed_headers"]
 
 SECRET_BYTES = 24
 
@@ -21,11 +20,6 @@ SECRET_BYTES = 24
 def new_secret() -> str:
     """``whsec_`` + base64 of 24 random bytes (the format Standard Webhooks libraries accept)."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
-
-
-def new_message_id() -> str:
-    """A ``webhook-id``: the same on every retry and redelivery of one message."""
-    return "msg_" + uuid.uuid4().hex
 
 
 def signed_headers(secret: str, message_id: str, at: datetime, body: bytes) -> dict[str, str]:

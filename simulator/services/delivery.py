@@ -18,7 +18,6 @@ import os
 import socket
 import threading
 import time
-import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -75,7 +74,7 @@ class Notifier:
         settings = sandbox.settings
         self.sandbox = sandbox
         self.transport = transport
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{sandbox.ids.hex()[:6]}"
         self.schedule = RetrySchedule(settings.notify_retry_schedule)
         self.timeout = settings.notify_timeout_seconds
         self.lease = timedelta(seconds=self.timeout) + LEASE_MARGIN

@@ -11,8 +11,9 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from simulator.domain.ec_settings import EcSettings, check_http_url, url_allowed
 from simulator.domain.errors import InvalidInput
+from simulator.domain.ids import RandomIds
 from simulator.domain.retry_schedule import DEFAULT_SCHEDULE, RetrySchedule, parse_schedule
-from simulator.notify.signing import new_message_id, new_secret, signed_headers
+from simulator.notify.signing import new_secret, signed_headers
 from simulator.testing.signatures import verify_notification
 
 
@@ -76,16 +77,18 @@ def test_the_signing_reproduces_the_standard_webhooks_published_example() -> Non
 
 def test_a_tampered_or_replayed_notification_is_rejected_by_the_verifier() -> None:
     secret, body = new_secret(), b'{"type":"receipt.created"}'
-    fresh = signed_headers(secret, new_message_id(), datetime.now(UTC), body)
+    fresh = signed_headers(secret, "msg_" + RandomIds().hex(), datetime.now(UTC), body)
     with pytest.raises(WebhookVerificationError):
         verify_notification(b'{"type":"receipt.created","x":1}', fresh, secret)
-    replayed = signed_headers(secret, new_message_id(), datetime.now(UTC) - timedelta(hours=1), body)
+    replayed = signed_headers(
+        secret, "msg_" + RandomIds().hex(), datetime.now(UTC) - timedelta(hours=1), body
+    )
     with pytest.raises(WebhookVerificationError, match="too old"):
         verify_notification(body, replayed, secret)
 
 
 def test_message_ids_are_unique() -> None:
-    assert len({new_message_id() for _ in range(100)}) == 100
+    assert len({"msg_" + RandomIds().hex() for _ in range(100)}) == 100
 
 
 @pytest.mark.parametrize(
