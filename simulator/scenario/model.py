@@ -1,21 +1,24 @@
-"""Scenarios as values: what each party does at each step of one payment, the rules that pick a
-scenario for a notice, and the error a bad scenario file raises. Pure: the loader turns YAML into
-these (no yaml or jsonschema here), and every value checks its own invariants when built."""
+"""Scenarios as values: what each party does at each step of one payment (the rules that pick a
+scenario, the durations and the errors are ``rules``'s, ``durations``'s and ``problems``'s, re-exported
+here). Pure: the loader turns YAML into these (no yaml or jsonschema here), and every value checks
+its own invariants when built."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 from types import MappingProxyType
 
 from simulator.domain import payment as pay
-from simulator.domain.errors import InvalidInput, PaymentFault
+from simulator.domain.errors import PaymentFault
 from simulator.domain.fault_codes import KNOWN_FAULT_CODES
 from simulator.domain.payment import FaultCategory, OutcomeCode, Resolution
-from simulator.domain.test_cards import luhn_ok, normalize_number
+from simulator.scenario.durations import NO_DELAY, _non_negative, format_duration, parse_duration
+from simulator.scenario.problems import Problem, ScenarioError, UnknownScenario
+from simulator.scenario.rules import AmountRange, MatchFacts, MatchRules, NoticeFacts
 
 __all__ = [
     "AUTHORIZE_OUTCOMES",
@@ -49,80 +52,7 @@ __all__ = [
 FORMAT_VERSION = 1
 DEFAULT_SCENARIO = "happy-path"  # what runs when nothing else selects a scenario
 MAX_NOTIFY_FAILURES = 10
-NO_DELAY = timedelta(0)
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-
-
-# --- errors -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a scenario file; ``line`` is 1-based (None: the file as a whole)."""
-
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        message = _one_line(self.message)
-        return f"{self.file}:{self.line}: {message}" if self.line else f"{self.file}: {message}"
-
-
-def _one_line(text: str) -> str:
-    """Unprintable characters (a key may hold any) escaped: one problem is always one line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
-class ScenarioError(Exception):
-    """Scenario files were refused; ``problems`` lists every one, each printed ``file:line: message``."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems, key=lambda p: (p.file, p.line or 0, p.message)))
-        super().__init__("\n".join(str(p) for p in self.problems) or "invalid scenarios")
-
-
-class UnknownScenario(InvalidInput):
-    """A scenario was asked for by an id no loaded scenario has."""
-
-    def __init__(self, scenario_id: str) -> None:
-        super().__init__("scenario", f"no scenario has the id {scenario_id!r}")
-        self.scenario_id = scenario_id
-
-
-# --- durations ----------------------------------------------------------------------------------------
-
-_DURATION = re.compile(r"([0-9]{1,6})(ms|s|m|h)\Z")
-_UNITS = {
-    "ms": timedelta(milliseconds=1),
-    "s": timedelta(seconds=1),
-    "m": timedelta(minutes=1),
-    "h": timedelta(hours=1),
-}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``500ms``, ``2s``, ``15m``, ``1h`` (one whole number, one unit) -> timedelta."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration like 500ms, 2s, 15m or 1h")
-    return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def format_duration(delta: timedelta) -> str:
-    """The shortest exact spelling in the scenario syntax: 90s -> ``90s``, 2h -> ``2h``."""
-    ms = round(delta.total_seconds() * 1000)
-    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms and ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms"
-
-
-def _non_negative(delay: timedelta, what: str) -> None:
-    if delay < NO_DELAY:
-        raise ValueError(f"{what} cannot be negative")
 
 
 # --- steps --------------------------------------------------------------------------------------------
@@ -334,105 +264,6 @@ class Steps:
         if self.authorize.outcome is not OutcomeCode.SUCCESS:
             return self.authorize.outcome
         return self.close.final_code
-
-
-# --- selection rules ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeFacts:
-    """What is known of one notice when a scenario is chosen (amount in cents, if known)."""
-
-    fiscal_code: str
-    nav: str
-    amount: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MatchFacts:
-    """A cart's notices, and the card number once the payer typed it (None before)."""
-
-    notices: tuple[NoticeFacts, ...]
-    card: str | None = None
-
-    @classmethod
-    def of(
-        cls, fiscal_code: str, nav: str, amount: int | None = None, *, card: str | None = None
-    ) -> MatchFacts:
-        """Facts of a single notice."""
-        return cls((NoticeFacts(fiscal_code, nav, amount),), card)
-
-
-@dataclass(frozen=True, slots=True)
-class AmountRange:
-    """An amount range in cents, both ends included; either end may be open."""
-
-    min: int | None = None
-    max: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
-
-    def __contains__(self, amount: object) -> bool:
-        if not isinstance(amount, int):
-            return False
-        return (self.min is None or amount >= self.min) and (self.max is None or amount <= self.max)
-
-
-@dataclass(frozen=True, slots=True)
-class MatchRules:
-    """``match:``: every rule given must hold. NAV, fiscal-code and amount rules must hold for one
-    and the same notice of the cart; regexes match the whole value; ``card`` only matches once
-    the card number is known."""
-
-    nav: re.Pattern[str] | None = None
-    fiscal_code: re.Pattern[str] | None = None
-    amount: AmountRange | None = None
-    card: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.nav is None and self.fiscal_code is None and self.amount is None and self.card is None:
-            raise ValueError("a match needs at least one rule")
-        if self.card is not None and (self.card != normalize_number(self.card) or not luhn_ok(self.card)):
-            raise ValueError(f"{self.card!r} is not a card number that passes the Luhn check")
-
-    def matches(self, facts: MatchFacts) -> bool:
-        if self.card is not None and (facts.card is None or normalize_number(facts.card) != self.card):
-            return False
-        if self.nav is None and self.fiscal_code is None and self.amount is None:
-            return True
-        return any(self._notice_holds(n) for n in facts.notices)
-
-    def _notice_holds(self, notice: NoticeFacts) -> bool:
-        return (
-            (self.nav is None or self.nav.fullmatch(notice.nav) is not None)
-            and (self.fiscal_code is None or self.fiscal_code.fullmatch(notice.fiscal_code) is not None)
-            and (self.amount is None or notice.amount in self.amount)
-        )
-
-    def describe(self) -> str:
-        """The rules in words, for ``scenarios list``."""
-        parts = []
-        if self.nav is not None:
-            parts.append(f"NAV matching {self.nav.pattern}")
-        if self.fiscal_code is not None:
-            parts.append(f"EC fiscal code matching {self.fiscal_code.pattern}")
-        if self.amount is not None:
-            low, high = self.amount.min, self.amount.max
-            if low is not None and high is not None:
-                parts.append(f"amount {low}-{high} cents")
-            else:
-                parts.append(f"amount >= {low} cents" if low is not None else f"amount <= {high} cents")
-        if self.card is not None:
-            parts.append(f"card {_grouped(self.card)}")
-        return "match: " + ", ".join(parts)
-
-
-def _grouped(number: str) -> str:
-    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
 # --- the scenario -----------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
-"""Storing a payment attempt's transition with everything it implies, in the caller's unit: the
-notice locks (held while pending, released once it ended), the paid notices and their receipts
-(as the scenario's ``receipt`` step says), the events that describe it and the notification of
-its outcome."""
+"""Reading a payment attempt as of the unit's now, and storing its transitions with everything
+they imply, in the caller's unit: the notice locks (held while pending, released once it ended),
+the paid notices and their receipts (as the scenario's ``receipt`` step says), the events that
+describe it and the notification of its outcome."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from simulator.domain import payment as pay
 from simulator.domain import psps
+from simulator.domain.errors import AttemptReason, PaymentAttemptError
 from simulator.domain.events import EventType
 from simulator.domain.payment import AttemptState, PaymentAttempt
 from simulator.domain.receipt import PaymentFacts
@@ -15,7 +17,26 @@ from simulator.domain.selection import ScenarioChoice
 from simulator.services import outbound, receipts
 from simulator.services.unit import Unit
 
-__all__ = ["record_selected", "save_transition"]
+__all__ = ["get_attempt", "record_selected", "resolve_due", "save_transition"]
+
+
+def get_attempt(unit: Unit, attempt_id: str, *, for_update: bool = False) -> PaymentAttempt:
+    """The attempt as of the unit's now (what time did to it was applied when the unit opened)."""
+    attempt = unit.checkout.attempt(attempt_id, for_update=for_update)
+    if attempt is None:
+        raise PaymentAttemptError(AttemptReason.NOT_FOUND, attempt_id=attempt_id)
+    settled = pay.settle(attempt, unit.now)
+    if settled != attempt:  # time moved it since the unit opened (units settle what is due)
+        unit.require_write()
+        return save_transition(unit, attempt, settled)
+    return settled
+
+
+def resolve_due(unit: Unit) -> None:
+    """Give every attempt that time has moved its due state: a pending payment's scripted result,
+    an unauthorized token's end. Part of what a unit settles when it opens."""
+    for attempt_id in unit.checkout.due_attempt_ids(unit.now):
+        get_attempt(unit, attempt_id, for_update=True)
 
 
 def save_transition(unit: Unit, before: PaymentAttempt, after: PaymentAttempt) -> PaymentAttempt:
