@@ -19,17 +19,20 @@ from simulator.domain.journal import JournalEntry
 from simulator.scenario.library import ScenarioLibrary
 from simulator.services.clock import Clock, system_clock
 from simulator.services.unit import Unit
-from simulator.storage.checkout import ANY_ATTEMPT_DUE, cart_tenant
+from simulator.storage.checkout import ANY_RESULT_DUE, ANY_TOKEN_ENDED, cart_tenant
 from simulator.storage.database import Database, Transaction
-from simulator.storage.positions import ANY_TO_SETTLE
+from simulator.storage.positions import ANY_DUE_DATE_PASSED, ANY_VALIDITY_REACHED
 from simulator.storage.receipts import ANY_RECEIPT_DUE
 from simulator.storage.tenants import clock_offset
 
 TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DEFAULT_TENANT = "default"
 
-# Is anything due for the tenant by now? One statement, answered from indexes.
-_ANYTHING_DUE = select(ANY_ATTEMPT_DUE, ANY_RECEIPT_DUE, ANY_TO_SETTLE)
+# Is anything due for the tenant by now? One statement of five questions, each answered from an
+# index (tests/functional/test_due_check_plan.py reads SQLite's plan).
+_ANYTHING_DUE = select(
+    ANY_RESULT_DUE, ANY_TOKEN_ENDED, ANY_RECEIPT_DUE, ANY_VALIDITY_REACHED, ANY_DUE_DATE_PASSED
+)
 
 Settle = Callable[[Unit], None]
 TenantOf = Callable[[Connection], str]

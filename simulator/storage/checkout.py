@@ -35,7 +35,13 @@ _DUE = or_(
     (_a.state == _ACTIVATED) & (_a.token_expires_at <= bindparam("now")),
 )
 _DUE_IDS = select(_a.id).where(_a.tenant == bindparam("tenant"), _DUE).order_by(_a.created_at, _a.id)
-ANY_ATTEMPT_DUE = exists().where(_a.tenant == bindparam("tenant"), _DUE)
+# Asked when a unit opens, as two questions each answered from its own index.
+ANY_RESULT_DUE = exists().where(
+    _a.tenant == bindparam("tenant"), _a.state == _CLOSED, _a.resolves_at <= bindparam("now")
+)
+ANY_TOKEN_ENDED = exists().where(
+    _a.tenant == bindparam("tenant"), _a.state == _ACTIVATED, _a.token_expires_at <= bindparam("now")
+)
 _LIVE_LOCK = select(_n.attempt_id).where(
     _n.tenant == bindparam("tenant"),
     _n.fiscal_code == bindparam("fc"),

@@ -43,7 +43,18 @@ _MOVING = or_(
     ),
 )
 _TO_SETTLE = select(_p.document).where(_p.tenant == bindparam("tenant"), _MOVING)
-ANY_TO_SETTLE = exists().where(_p.tenant == bindparam("tenant"), _MOVING)
+# Asked when a unit opens, as two questions each answered from its own index.
+ANY_VALIDITY_REACHED = exists().where(
+    _p.tenant == bindparam("tenant"),
+    _p.status == PositionStatus.PUBLISHED.value,
+    _p.validity_date <= bindparam("now"),
+)
+ANY_DUE_DATE_PASSED = exists().where(
+    _p.tenant == bindparam("tenant"),
+    _p.status == PositionStatus.VALID.value,
+    _p.last_due_date < bindparam("now"),
+    _p.switch_to_expired.is_(True),
+)
 
 
 class PositionRepository:

@@ -56,6 +56,10 @@ debt_positions = Table(
     UniqueConstraint("tenant", "organization", "iupd", name="uq_position_iupd"),
 )
 Index("ix_positions_settle", debt_positions.c.tenant, debt_positions.c.organization, debt_positions.c.status)
+Index(
+    "ix_positions_validity", debt_positions.c.tenant, debt_positions.c.status, debt_positions.c.validity_date
+)
+Index("ix_positions_due", debt_positions.c.tenant, debt_positions.c.status, debt_positions.c.last_due_date)
 
 payment_options = Table(
     "payment_options",
@@ -116,6 +120,12 @@ payment_attempts = Table(
 )
 Index("ix_attempts_cart", payment_attempts.c.tenant, payment_attempts.c.cart_id)
 Index("ix_attempts_due", payment_attempts.c.tenant, payment_attempts.c.state, payment_attempts.c.resolves_at)
+Index(
+    "ix_attempts_token",
+    payment_attempts.c.tenant,
+    payment_attempts.c.state,
+    payment_attempts.c.token_expires_at,
+)
 
 # One row per notice being paid: the unique constraint is what stops two workers from activating the
 # same notice at once. A row whose expires_at has passed is free to be taken over; NULL means held

@@ -270,7 +270,10 @@ def test_revision_0001_differs_from_tables_py_by_exactly_what_0002_adds(empty_db
     assert found == [
         "add_column payment_attempts.resolves_at",
         "add_index ix_attempts_due",
+        "add_index ix_attempts_token",
         "add_index ix_journal_tenant_at",
+        "add_index ix_positions_due",
+        "add_index ix_positions_validity",
     ]
 
 

@@ -4,7 +4,9 @@
 only inside the JSON document; as a column with ``ix_attempts_due`` the due ones are found by one
 indexed query. Backfilled from the documents of the CLOSED attempts (the only state a pending
 payment is in), in batches so that a large table is never held in memory at once.
-``ix_journal_tenant_at``: the journal read by time.
+``ix_attempts_token``, ``ix_positions_validity``, ``ix_positions_due``: the other questions a unit
+asks when it opens (a token that ended, a position whose status moved with time), each answered
+from an index. ``ix_journal_tenant_at``: the journal read by time.
 
 Revision ID: 0002_unit_of_work
 Revises: 0001_initial
@@ -43,6 +45,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("resolves_at", sa.DateTime(timezone=True), nullable=True))
     _backfill_resolves_at()
     op.create_index("ix_attempts_due", "payment_attempts", ["tenant", "state", "resolves_at"])
+    op.create_index("ix_attempts_token", "payment_attempts", ["tenant", "state", "token_expires_at"])
+    op.create_index("ix_positions_validity", "debt_positions", ["tenant", "status", "validity_date"])
+    op.create_index("ix_positions_due", "debt_positions", ["tenant", "status", "last_due_date"])
     op.create_index("ix_journal_tenant_at", "journal", ["tenant", "at"])
 
 
@@ -82,6 +87,9 @@ def _resolves_at(document: Any) -> datetime | None:
 
 def downgrade() -> None:
     op.drop_index("ix_journal_tenant_at", table_name="journal")
+    op.drop_index("ix_positions_due", table_name="debt_positions")
+    op.drop_index("ix_positions_validity", table_name="debt_positions")
+    op.drop_index("ix_attempts_token", table_name="payment_attempts")
     op.drop_index("ix_attempts_due", table_name="payment_attempts")
     with op.batch_alter_table("payment_attempts") as batch:
         batch.drop_column("resolves_at")
