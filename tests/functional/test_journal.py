@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import func, select
 
 from simulator.app import create_app
 from simulator.config import Settings
 from simulator.domain.journal import BODY_LIMIT, TRUNCATED
 from simulator.services.clock import FixedClock
+from simulator.storage.tables import journal
 from tests.conftest import ApiClient
 from tests.functional import gpd_factories
 from tests.functional.test_checkout_cart_api import CART_V1, cart_body, cart_id_of
@@ -105,6 +107,26 @@ def test_the_journal_keeps_only_the_newest_entries(tmp_path: Path, clock: FixedC
     kept = entries(api, limit=1000)
     assert len(kept) == 5
     assert kept[0]["status"] == 404  # the newest is there
+    app.extensions["sandbox"].close()
+
+
+def test_each_tenant_keeps_its_newest_entries_counted_in_the_table(tmp_path: Path, clock: FixedClock) -> None:
+    """Two tenants alternating: each keeps ``journal_size`` rows in the table itself (not only in
+    what the API shows), whatever the ids, and the newest are the ones kept."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'j.db'}", log_requests=False, journal_size=7)
+    app = create_app(settings, clock=clock)
+    one, two = ApiClient(app.test_client(), "one"), ApiClient(app.test_client(), "two")
+    for n in range(60):
+        one.get(f"/_sandbox/v1/clock?n={n}")
+        two.get(f"/_sandbox/v1/clock?n={n}")
+        if n % 9 == 0:
+            app.extensions["sandbox"].journal.flush()  # trims happen at every batch, any size
+    app.extensions["sandbox"].journal.flush()
+    with app.extensions["sandbox"].database.engine.connect() as conn:
+        counts = dict(conn.execute(select(journal.c.tenant, func.count()).group_by(journal.c.tenant)).all())
+        newest = conn.execute(select(journal.c.url).where(journal.c.tenant == "one")).scalars().all()
+    assert counts == {"one": 7, "two": 7}
+    assert sorted(newest) == sorted(f"http://localhost/_sandbox/v1/clock?n={n}" for n in range(53, 60))
     app.extensions["sandbox"].close()
 
 
