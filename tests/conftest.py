@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ os.environ.setdefault("PAGOPA_SANDBOX_MIGRATION_TEMPLATE", "1")
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "pagopa-api"
 KEY = {"Ocp-Apim-Subscription-Key": "any-key"}
 
@@ -38,28 +40,36 @@ def postgres_available() -> bool:
     try:
         import psycopg
 
-        psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=2).close()
+        psycopg.connect(POSTGRES_ADMIN, connect_timeout=2).close()
     except Exception:
         return False
     return True
+
+
+@contextmanager
+def postgres_schema(what: str) -> Iterator[str]:
+    """The URL of a throwaway PostgreSQL schema (dropped afterwards); skips ``what`` with a message
+    where PostgreSQL does not answer."""
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 does not answer: {what} skipped")
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _database_url(kind: str, tmp_path: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
         return
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer: PostgreSQL storage tests skipped")
-    import psycopg
-
-    schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with postgres_schema("PostgreSQL storage tests") as url:
+        yield url
 
 
 @pytest.fixture

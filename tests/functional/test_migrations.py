@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +28,12 @@ from simulator.services.clock import FixedClock
 from simulator.storage import migrate
 from simulator.storage import tables as t
 from simulator.storage.engine import make_disposable_engine, make_engine
-from tests.conftest import KEY, POSTGRES_URL, START, postgres_available
+from tests.conftest import KEY, START, postgres_schema
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release-0.1.0.sqlite3"
 EC = "80078750587"
 GPD = f"/gpd/debt-positions-service/v1/organizations/{EC}/debtpositions"
 RECEIPTS = "/gpd/payments-receipts-service/v1"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -44,18 +42,8 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
     """A throwaway PostgreSQL schema's URL (search_path), or a skip where PostgreSQL does not answer."""
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer: PostgreSQL migration tests skipped")
-    import psycopg
-
-    schema = "m_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with postgres_schema("PostgreSQL migration tests") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,8 +85,6 @@ def server_factory() -> Iterator[list[Server]]:
 
 # --- storage for a served sandbox, and its processes ----------------------------------------------
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, ...]]:
@@ -96,20 +93,10 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     if request.param == "sqlite":
         yield ("--data-dir", str(tmp_path / "data"))
         return
-    from tests.conftest import POSTGRES_URL, postgres_available
+    from tests.conftest import postgres_schema
 
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer: PostgreSQL system tests skipped")
-    import psycopg
-
-    schema = "sys_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield ("--database-url", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with postgres_schema("PostgreSQL system tests") as url:
+        yield ("--database-url", url)
 
 
 def descendants(pid: int) -> list[int]:

@@ -4,7 +4,6 @@ database ``serve`` would use with the same options and environment variables."""
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.storage import migrate
-from tests.conftest import POSTGRES_URL, postgres_available
+from tests.conftest import postgres_schema
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release-0.1.0.sqlite3"
 
@@ -76,18 +75,8 @@ def test_a_bad_database_url_is_one_line_and_exit_1(command: str, url: str) -> No
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 does not answer: PostgreSQL CLI test skipped")
-    import psycopg
-
-    schema = "c_" + uuid.uuid4().hex[:12]
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with postgres_schema("PostgreSQL CLI test") as url:
+        yield url
 
 
 @pytest.mark.postgres
