@@ -17,6 +17,7 @@ from simulator.services.scenario_reload import ScenarioWatcher
 from simulator.storage import migrate
 from simulator.storage.database import Database
 from simulator.storage.engine import make_engine
+from simulator.web.json_provider import SandboxJSONProvider
 
 
 def create_app(
@@ -37,8 +38,7 @@ def create_app(
         migrate.upgrade(database.engine)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = SandboxJSONProvider(app)
     sandbox = Sandbox(settings, database, clock, scenarios, ids=ids, settle=due.settle)
     sandbox.journal = JournalWriter(database, settings.journal_size)
     app.extensions["sandbox"] = sandbox

@@ -4,6 +4,7 @@ service call, serialize."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import BadRequest
 
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.debt_position import PositionStatus
@@ -11,6 +12,7 @@ from simulator.domain.errors import InvalidInput
 from simulator.domain.queries import PositionQuery
 from simulator.services import gpd
 from simulator.web import gpd_wire
+from simulator.web.json_provider import too_deep
 from simulator.web.pipeline import require_subscription_key, unit
 from simulator.web.wire import check_text, parse_date, query_int
 
@@ -46,10 +48,13 @@ def _to_publish() -> bool:
 
 
 def _json_body() -> object:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # json's decoder recurses per nesting level; 1 MiB of "[" exhausts it
-        raise InvalidInput("body", "is nested too deeply") from None
+    body = None
+    if request.is_json:
+        try:
+            body = request.get_json()
+        except BadRequest as exc:
+            if too_deep(exc):  # 1 MiB of "[" exhausts the decoder's recursion
+                raise InvalidInput("body", "is nested too deeply") from None
     if body is None:
         raise InvalidInput("body", "must be a JSON object (Content-Type: application/json)")
     return body
