@@ -103,6 +103,7 @@ def cart_entry(cart_id: str) -> Response:
         else sandbox().cart_unit(cart_id, tenant())
     )
     with opened as unit:
+        g.journal_tenant = unit.tenant  # the request is journaled in the cart's tenant
         cart = checkout.get_cart(unit, cart_id)  # unknown or expired: the cart-not-found page
         ps.start(unit, journey.for_cart(cart), until=cart.expires_at)
     return see_other("/inserisci-email")

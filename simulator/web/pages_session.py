@@ -65,7 +65,9 @@ def page_unit(*, write: bool = True, entry: bool = False) -> AbstractContextMana
     (``entry``), in the request's tenant, where the new session will live."""
     kept = session.get("tenant")
     owner = kept if isinstance(kept, str) and not entry else tenant()
+    g.journal_tenant = owner  # the request is journaled where its session lives
     return sandbox().unit(owner, write=write or writes())
+
 
 
 def start(unit: Unit, state: CheckoutState, until: datetime | None = None) -> Current:

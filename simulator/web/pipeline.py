@@ -137,7 +137,9 @@ def _journal(response: Response) -> None:
     """Hand the journal what the entry is made of; the entry itself (URL, excerpts, cart) is built
     by the journal's writer, off the request."""
     try:
-        journal_tenant = tenant()
+        # a page is journaled where its checkout session (or the cart it opens) lives: a browser
+        # sends no tenant, and another tenant must never read its cart ids in the journal
+        journal_tenant = g.get("journal_tenant") or tenant()
     except TenantError:
         return  # nothing to file it under: the request was refused for its tenant
     sb = sandbox()

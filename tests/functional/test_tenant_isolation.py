@@ -76,3 +76,29 @@ def test_two_tenants_running_opposite_scenarios_in_parallel_threads_never_see_ea
     assert {r["iuv"] for r in gpd_receipts(apis["job-paying"], SYNTHETIC_EC)} == {
         synthetic_nav(n)[1:] for n in range(CARTS)
     }
+
+
+def test_header_less_page_requests_are_journaled_in_their_carts_tenant(app: Flask) -> None:
+    """A browser sends no X-Sandbox-Tenant: its page requests go to the journal of the tenant whose
+    cart it opened, never to ``default`` where anyone could read the cart ids (an id is enough to
+    open and pay a cart)."""
+    from tests.conftest import ApiClient
+    from tests.functional.pages_factories import browser, create_cart
+
+    carts = {t: create_cart(ApiClient(app.test_client(), t)) for t in ("first", "second")}
+    for cart_id in carts.values():
+        pages = browser(app)  # no tenant header, as a browser
+        page = pages.get(f"/c/{cart_id}")
+        assert page.path == "/inserisci-email"
+        pages.get("/scegli-metodo")
+
+    def journaled(tenant: str) -> set[str]:
+        client = ApiClient(app.test_client(), tenant)
+        entries = client.get("/_sandbox/v1/journal?limit=1000").get_json()["entries"]
+        return {e["path"] for e in entries if not e["path"].startswith(("/checkout/", "/ecommerce/"))}
+
+    assert journaled("default") == set()
+    for tenant, cart_id in carts.items():
+        assert {f"/c/{cart_id}", "/inserisci-email", "/scegli-metodo"} <= journaled(tenant)
+        other = carts["second" if tenant == "first" else "first"]
+        assert f"/c/{other}" not in journaled(tenant)
