@@ -3,11 +3,17 @@ debugging a run wants to read them. Bodies are cut to a bounded size."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 BODY_LIMIT = 2048
 TRUNCATED = "…[truncated]"
+REDACTED = "[redacted]"
+
+# What the journal never keeps: secrets (a webhook's, shown once; an EC's) and card data.
+_SECRET_JSON = re.compile(r'("(?:secret|number|cvv)"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_CARD_FORM = re.compile(r"(^|&)(number|cvv|expirationDate)=[^&]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +41,16 @@ class JournalQuery:
 
 
 def excerpt(body: bytes | str | None, limit: int = BODY_LIMIT) -> str | None:
-    """A body as text, cut to ``limit`` characters; None when empty."""
+    """A body as text, its secrets and card data redacted, cut to ``limit`` characters; None when
+    empty."""
     if not body:
         return None
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = redact(body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
     return text if len(text) <= limit else text[:limit] + TRUNCATED
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of JSON ``secret``/``number``/``cvv`` members and of the card
+    form's ``number``/``cvv``/``expirationDate`` fields replaced by ``[redacted]``."""
+    text = _SECRET_JSON.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    return _CARD_FORM.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", text)

@@ -69,7 +69,6 @@ def page_unit(*, write: bool = True, entry: bool = False) -> AbstractContextMana
     return sandbox().unit(owner, write=write or writes())
 
 
-
 def start(unit: Unit, state: CheckoutState, until: datetime | None = None) -> Current:
     """A fresh session for a new checkout (replacing any previous one of this browser)."""
     created = page_sessions.start(unit, state.to_dict(), SESSION_TTL, until)

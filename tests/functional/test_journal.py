@@ -142,3 +142,23 @@ def test_bad_filters_are_400_problem_json(api: ApiClient) -> None:
         response = api.get(JOURNAL, query_string=query)
         assert response.status_code == 400, query
         assert response.json["title"] == "Invalid request"
+
+
+def test_secrets_and_card_data_never_reach_the_journal(app: Flask, api: ApiClient) -> None:
+    """The webhook secret is shown once, in the creation response: the journal keeps the response
+    without it; an EC's secret and a card's number, expiry and CVV are redacted too."""
+    from tests.functional.control_factories import to_summary
+    from tests.functional.pages_factories import browser, create_cart
+
+    created = api.post(
+        "/_sandbox/v1/webhooks", json={"url": "https://ec.example/hook", "fiscalCode": "77777777777"}
+    )
+    secret = created.get_json()["secret"]
+    api.put("/_sandbox/v1/organizations/77777777777", json={"secret": "whsec_" + "A" * 32})
+    to_summary(browser(app), f"/c/{create_cart(api)}", card="4242424242424242")
+
+    journaled = entries(api, limit=1000)
+    everything = " ".join(f"{e.get('requestBody')} {e.get('responseBody')}" for e in journaled)
+    assert secret not in everything and "A" * 32 not in everything
+    assert "4242424242424242" not in everything and "cvv=123" not in everything
+    assert '"secret":"[redacted]"' in everything  # the response is kept, its secret is not

@@ -207,3 +207,16 @@ def test_closing_can_fail_after_authorization_and_refund() -> None:
         OutcomeCode.REFUNDED,
         later(1),
     )
+
+
+def test_journal_excerpts_redact_secrets_and_card_data_before_cutting() -> None:
+    from simulator.domain.journal import excerpt
+
+    secret = '{"id":"wh_1","secret":"whsec_' + "x" * 3000 + '"}'
+    assert excerpt(secret) == '{"id":"wh_1","secret":"[redacted]"}'
+    form = "csrf_token=t&number=4242424242424242&expirationDate=12%2F30&cvv=123&name=Mario+Rossi"
+    assert (
+        excerpt(form)
+        == "csrf_token=t&number=[redacted]&expirationDate=[redacted]&cvv=[redacted]&name=Mario+Rossi"
+    )
+    assert excerpt('{"noticeNumber":"302000000000000017"}') == '{"noticeNumber":"302000000000000017"}'
