@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from urllib.parse import urlsplit
 
+from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.domain.return_signature import ReturnOutcome
 from simulator.domain.selection import ScenarioChoice
@@ -113,11 +113,10 @@ def return_outcome(ending: Ending, outcome: int | None) -> ReturnOutcome:
 
 
 def check_return_url(url: str, field: str) -> str:
-    """Return URLs are absolute http(s) URLs: never ``javascript:``, ``data:`` or relative."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(field, "must be an absolute http(s) URL")
-    return url
+    """Return URLs are absolute http(s) URLs with a host: never ``javascript:``, ``data:``,
+    relative, malformed (``http://[::1``) or carrying spaces or line breaks (a header injection
+    once the browser is redirected)."""
+    return check_http_url(url, field)
 
 
 def new_cart(

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from simulator.domain.cart import CLIENT_ID, Cart, PaymentNotice, ReturnUrls, check_return_url
 from simulator.domain.ec_settings import check_http_url
-from simulator.domain.errors import InvalidInput
+from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.services import checkout
 from simulator.services.checkout import CartRequest
 from simulator.web.pipeline import require_subscription_key, sandbox, unit
@@ -28,6 +28,7 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 TEXT_140 = 140
 SCENARIO_HEADER = "X-Sandbox-Scenario"
 SCENARIO_ID_MAX = 200  # longer than any id (64): refused as malformed rather than looked up
+CART_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _public_base() -> str:
@@ -133,6 +134,8 @@ def create_cart_server_to_server(version: int) -> Response:
 
 @bp.get("/ecommerce/checkout/v1/carts/<cart_id>")
 def get_cart(cart_id: str) -> Response:
+    if not CART_ID.fullmatch(cart_id):  # a cart id is a UUID: anything else names no cart
+        raise CheckoutError(CheckoutReason.CART_NOT_FOUND, cart_id=cart_id[:64].replace("\x00", ""))
     with unit(write=False) as u:
         cart = checkout.get_cart(u, cart_id)
     urls = cart.return_urls

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from simulator.domain.ec_settings import EcSettings
-from simulator.domain.errors import InvalidInput
+from simulator.domain.errors import InvalidInput, SandboxNotFound
 from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
 from simulator.services import notifications, offline
 from simulator.services.notifications import OrganizationView
@@ -57,6 +57,7 @@ def list_webhooks() -> Response:
 
 @bp.delete("/webhooks/<webhook_id>")
 def delete_webhook(webhook_id: str) -> tuple[str, int]:
+    webhook_id = _known_id("webhook", webhook_id)
     with unit() as u:
         notifications.unsubscribe(u, webhook_id)
     return "", 204
@@ -100,6 +101,7 @@ def list_deliveries() -> Response:
 
 @bp.get("/deliveries/<delivery_id>")
 def get_delivery(delivery_id: str) -> Response:
+    delivery_id = _known_id("delivery", delivery_id)
     with unit(write=False) as u:
         detail = notifications.delivery(u, delivery_id)
     return jsonify(
@@ -113,9 +115,17 @@ def get_delivery(delivery_id: str) -> Response:
 
 @bp.post("/deliveries/<delivery_id>/redeliver")
 def redeliver(delivery_id: str) -> tuple[Response, int]:
+    delivery_id = _known_id("delivery", delivery_id)
     with unit() as u:
         copy = notifications.redeliver(u, delivery_id)
     return jsonify(_delivery(copy)), 202
+
+
+def _known_id(kind: str, value: str) -> str:
+    """A webhook or delivery id as given: one no id could be (a NUL, too long) names nothing."""
+    if "\x00" in value or len(value) > 64:
+        raise SandboxNotFound(kind, value[:64].replace("\x00", ""))
+    return value
 
 
 def _is_cart_id(text: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.sansio.utils import get_current_url
 
-from simulator.domain.errors import TenantError
+from simulator.domain.errors import InvalidInput, TenantError
 from simulator.domain.journal import JournalEntry, excerpt
 from simulator.services.context import DEFAULT_TENANT, Sandbox, check_tenant
 from simulator.services.unit import ReadOnlyUnit, Unit
@@ -89,6 +89,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
+        _refuse_nul()
         watcher = current_app.extensions.get("scenario_watcher")
         if watcher is not None:
             watcher.check()  # cheap: at most once a second it looks for changed scenario files
@@ -114,6 +115,16 @@ def init_app(app: Flask) -> None:
                 )
             )
         return response
+
+
+def _refuse_nul() -> None:
+    """A NUL character (``%00``) in the query is malformed input on every surface (PostgreSQL
+    cannot even compare a text with one): refused before anything reads it. In the path, each
+    surface says it its own way (GPD: the field; a cart or a delivery with such an id: not found)."""
+    problem = "must not contain a NUL character (%00)"
+    for key, value in request.args.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            raise InvalidInput(key.replace("\x00", "")[:40] or "query", problem)
 
 
 def request_id() -> str:

@@ -10,8 +10,7 @@ from simulator import __version__
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.errors import InvalidInput
 from simulator.domain.journal import JournalEntry, JournalQuery
-from simulator.services import journal
-from simulator.services.clock import shifted
+from simulator.services import journal, tenant_clock
 from simulator.services.notices import fresh_notice
 from simulator.services.unit import Unit
 from simulator.web.pipeline import sandbox, tenant, unit
@@ -50,8 +49,7 @@ def advance_clock() -> Response:
     if seconds > MAX_ADVANCE_SECONDS:
         raise InvalidInput("seconds", f"must be at most {MAX_ADVANCE_SECONDS} (100 years)")
     with unit() as u:
-        offset = u.tenants.advance_clock(seconds)
-        now = shifted(u.clock(), offset)  # what comes due by then is applied by the next unit
+        now, offset = tenant_clock.advance(u, seconds)  # what comes due is applied by the next unit
     return jsonify({"tenant": tenant(), "now": format_datetime(now), "offsetSeconds": offset})
 
 
