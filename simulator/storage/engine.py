@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -24,10 +26,24 @@ def make_disposable_engine(url: str) -> Engine:
     return engine
 
 
+def _private_file(engine: Engine) -> None:
+    """Make the SQLite file readable by its owner only (its journal files follow its mode): it
+    holds the ECs' secrets and every payment."""
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """WAL for concurrent readers; writes begin IMMEDIATE so two writers queue instead of
     deadlocking, reads begin deferred so they never take the write lock (``Database.begin`` says
     which a transaction is; a connection used outside ``Database`` writes)."""
+
+    with contextlib.suppress(OSError):  # a folder that cannot be written: connecting says so
+        _private_file(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

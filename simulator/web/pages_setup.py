@@ -4,7 +4,7 @@ session cookie, template helpers, the 29-digit RptId route converter and the sec
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, request, session
 from flask_babel import Babel
@@ -46,10 +46,13 @@ def page_language() -> str:
 
 
 def lang_url(lang: str) -> str:
-    """This page's address with ``lang`` switched (a plain link: no JavaScript needed)."""
+    """This page's address with ``lang`` switched (a plain link: no JavaScript needed). The path is
+    made to stay on this site whatever was asked for (``/\\evil.example`` or ``//evil.example``
+    would otherwise be a link to another host): one leading slash, the rest percent-encoded."""
     args = {k: v for k, v in request.args.items() if k != "lang"}
     args["lang"] = lang
-    return f"{request.path}?{urlencode(args)}"
+    path = "/" + quote(request.path.lstrip("/\\"), safe="/")
+    return f"{path}?{urlencode(args)}"
 
 
 def grouped(nav: str) -> str:

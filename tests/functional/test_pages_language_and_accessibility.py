@@ -4,6 +4,7 @@ test-environment banner always there and no pagoPA logo anywhere."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -199,3 +200,15 @@ def test_the_catalogs_hold_every_message_of_the_sources(tmp_path: Path) -> None:
     in_catalog = {m.id for m in catalog(EN_PO) if m.id}
 
     assert in_sources - in_catalog == set(), "run: python -m simulator.web.pages_i18n update"
+
+
+@pytest.mark.parametrize(
+    "path", ["/%5Cevil.example/x", "//evil.example/x", "/%5C%5Cevil.example", "/%2F%2Fevil.example"]
+)
+def test_the_language_link_of_any_page_stays_on_this_site(app: Flask, path: str) -> None:
+    """The 404 page of a path that looks like another host links to its English version on this
+    site, never to ``/\\evil.example`` or ``//evil.example`` (which a browser takes for a host)."""
+    page = app.test_client().get(path)
+    href = page.get_data(as_text=True).split('id="lang-switch"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert href.startswith("/") and not href.startswith(("//", "/\\")), href
+    assert "\\" not in href and urlsplit(href).netloc == "", href

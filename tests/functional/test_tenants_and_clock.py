@@ -234,3 +234,22 @@ def test_the_clock_never_moves_backwards_or_by_nonsense(api: ApiClient, body: ob
 
     assert_problem(response, 400, title="Invalid request")
     assert api.get("/_sandbox/v1/clock").get_json()["offsetSeconds"] == 0.0
+
+
+def test_the_database_file_and_the_secret_key_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    from simulator.app import create_app
+    from simulator.config import Settings
+
+    settings = Settings(data_dir=str(tmp_path / "data"), log_requests=False)
+    (tmp_path / "data").mkdir()
+    app = create_app(settings)
+    try:
+        app.test_client().get("/_sandbox/v1/clock")
+        settings.resolved_secret_key()
+    finally:
+        app.extensions["sandbox"].close()
+    for name in ("sandbox.sqlite3", "secret_key"):
+        mode = stat.S_IMODE((tmp_path / "data" / name).stat().st_mode)
+        assert mode == 0o600, (name, oct(mode))
