@@ -35,7 +35,7 @@ JOURNAL_GRACE_SECONDS = 1.0
 T = TypeVar("T")
 
 
-class SandboxRequestError(AssertionError):
+class SandboxRequestError(Exception):
     """The sandbox refused a helper's request (the message carries its status and answer)."""
 
 
@@ -256,7 +256,7 @@ class SandboxClient:
         status: str = "delivered",
         timeout: float = 10.0,
     ) -> dict[str, Any]:
-        """The first delivery of the log that matches and reached ``status``, with its ``payload``
+        """The earliest delivery of the log that matches and reached ``status``, with its ``payload``
         and ``attempts``; fails with what the log holds after ``timeout`` seconds."""
 
         def found() -> dict[str, Any] | None:

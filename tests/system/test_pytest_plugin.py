@@ -131,8 +131,14 @@ def test_an_external_sandbox_is_shared_by_workers_each_test_in_its_tenant(
     assert records["gw0"]["tenant"] != records["gw1"]["tenant"]
 
 
-def test_the_external_url_may_come_from_the_ini_file(project: pytest.Pytester, external: Server) -> None:
-    project.makeini(f"[pytest]\npagopa_sandbox_url = {external.url}\n")
+@pytest.mark.parametrize("source", ["ini", "env"])
+def test_the_external_url_may_come_from_the_ini_file_or_the_environment(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, external: Server, source: str
+) -> None:
+    if source == "ini":
+        project.makeini(f"[pytest]\npagopa_sandbox_url = {external.url}\n")
+    else:
+        monkeypatch.setenv("PAGOPA_SANDBOX_URL", external.url)
     project.makepyfile(
         test_where=readme_snippet()
         + "\n\ndef test_where(pagopa_sandbox):\n    assert pagopa_sandbox.url == "
