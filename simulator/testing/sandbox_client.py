@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 
 class SandboxRequestError(Exception):
-    """The sandbox refused a helper's request (the message carries its status and answer)."""
+    """The sandbox refused one of the client's requests (the message carries its status and answer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +263,7 @@ class SandboxClient:
             rows = [d for d in self.deliveries(event=event, cart=cart) if d["status"] == status]
             return rows[-1] if rows else None
 
-        delivery = _poll(found, timeout, interval=0.1)
+        delivery = _poll(found, timeout, interval=0.25)  # each look is a journaled request
         if delivery is None:
             seen = [f"{d['event']} {d['status']} -> {d['url']}" for d in self.deliveries()]
             raise AssertionError(

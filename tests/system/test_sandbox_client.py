@@ -1,4 +1,4 @@
-"""The ``pagopa_sandbox`` fixture's helpers, used from this suite as a creditor's suite uses them:
+"""The ``pagopa_sandbox`` fixture's methods, used from this suite as a creditor's suite uses them:
 the plugin is loaded here too (the package's own entry point), its sandbox in this process."""
 
 from __future__ import annotations
