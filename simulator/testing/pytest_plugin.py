@@ -98,7 +98,7 @@ def pytest_runtest_makereport(
 
 def tenant_for(test_name: str) -> str:
     """A tenant name no other test (in any worker, any run) uses, readable in the journal."""
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", test_name).strip("-")[:40]
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", test_name).lstrip("._-")[:40]
     return f"{readable}-{uuid.uuid4().hex[:12]}" if readable else uuid.uuid4().hex
 
 

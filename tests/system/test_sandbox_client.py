@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from simulator.services.context import check_tenant
+from simulator.testing.pytest_plugin import tenant_for
 from simulator.testing.sandbox_client import SandboxClient, SandboxRequestError
 from simulator.testing.signatures import verify_notification
 from tests.notify_receiver import receiver
@@ -117,3 +119,10 @@ def test_waiting_for_a_notification_that_never_comes_lists_the_delivery_log(
 ) -> None:
     with pytest.raises(AssertionError, match=r"no receipt.created delivered within 0.2 s .* holds 0:"):
         pagopa_sandbox.wait_for_notification(event="receipt.created", timeout=0.2)
+
+
+@pytest.mark.parametrize("name", ["test_pay[card=4242 è/ok]", "_private", "x" * 200, "è"])
+def test_every_test_name_gives_a_valid_tenant_of_its_own(name: str) -> None:
+    first, second = tenant_for(name), tenant_for(name)
+    assert check_tenant(first) == first
+    assert first != second
