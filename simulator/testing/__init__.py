@@ -1,1 +1,2 @@
-"""Helpers for testing against the sandbox: a headless client for the checkout pages."""
+"""Testing against the sandbox: the checkout pages without a browser, signature checks, a client
+of one tenant, and the pytest plugin (``pagopa_sandbox``)."""
