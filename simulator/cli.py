@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from simulator.config import Settings
+from simulator.startup import explain, make_data_dir, reported
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -95,23 +96,26 @@ def serve(
         data_dir = tempfile.mkdtemp(prefix="pagopa-sandbox-")
         atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     elif not database_url:
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-    settings = Settings.from_env().with_(
-        host=host,
-        port=port,
-        data_dir=data_dir,
-        database_url=database_url,
-        workers=workers,
-        ephemeral=ephemeral,
-        demo=demo,
-        trainer_mode=trainer,
-    )
+        make_data_dir(data_dir)
+    with reported():
+        settings = Settings.from_env().with_(
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            database_url=database_url,
+            workers=workers,
+            ephemeral=ephemeral,
+            demo=demo,
+            trainer_mode=trainer,
+        )
     if scenario_dirs:
         settings = settings.with_(scenario_dirs=scenario_dirs)
     if not os.environ.get("PAGOPA_SANDBOX_NOTIFY_WORKER"):  # a server delivers its notifications
         settings = settings.with_(notify_worker=True)
     library = _load_scenarios(settings.scenario_dirs)  # refuse bad files before anything starts
-    _prepare_database(settings)
+    with reported():  # every start-up failure is one line with its remedy (simulator.startup)
+        _prepare_database(settings)
+        settings.resolved_secret_key()  # made here once, not by a worker that would die of it
     from simulator.server import SandboxServer
 
     where = "ephemeral database" if ephemeral else (_redact(database_url) if database_url else f"{data_dir}/")
@@ -132,10 +136,7 @@ def _prepare_database(settings: Settings) -> None:
     from simulator.storage.engine import make_disposable_engine
 
     database = Database(make_disposable_engine(settings.resolved_database_url))
-    try:
-        migrate.upgrade(database.engine)
-    except Exception as exc:  # an unreachable or refused database: say so plainly
-        raise click.ClickException(f"cannot open the database: {exc}") from None
+    migrate.upgrade(database.engine)
     if settings.demo:
         from simulator.services.demo import seed_demo
 
@@ -163,17 +164,13 @@ def db_upgrade(data_dir: str, database_url: str | None) -> None:
     from simulator.storage import migrate
 
     if not database_url:
-        try:
-            Path(data_dir).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise click.ClickException(f"cannot create the data directory {data_dir}: {reason}") from None
+        make_data_dir(data_dir)
     engine = _db_engine(data_dir, database_url)
     try:
         before = migrate.current(engine)
         after = migrate.upgrade(engine)
     except Exception as exc:
-        raise _database_error(exc) from None
+        raise explain(exc) from None
     finally:
         engine.dispose()
     if before is None:
@@ -194,7 +191,8 @@ def db_current(data_dir: str, database_url: str | None) -> None:
 
     from simulator.storage import migrate
 
-    settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
+    with reported():
+        settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
     url = settings.resolved_database_url
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:" and not Path(database).exists():
@@ -204,7 +202,7 @@ def db_current(data_dir: str, database_url: str | None) -> None:
     try:
         revision = migrate.current(engine)
     except Exception as exc:
-        raise _database_error(exc) from None
+        raise explain(exc) from None
     finally:
         engine.dispose()
     click.echo(revision or "no schema yet")
@@ -214,18 +212,9 @@ def _db_engine(data_dir: str, database_url: str | None) -> Engine:
     """A one-shot engine on the database ``serve`` would use with the same options."""
     from simulator.storage.engine import make_disposable_engine
 
-    settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
-    try:
+    with reported():  # a malformed URL, an unknown dialect, a driver not installed
+        settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
         return make_disposable_engine(settings.resolved_database_url)
-    except Exception as exc:  # a malformed URL, an unknown dialect or driver
-        raise _database_error(exc) from None
-
-
-def _database_error(exc: Exception) -> click.ClickException:
-    """One line: the driver's own message (not SQLAlchemy's wrapping), first line only."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
-    return click.ClickException(f"cannot open the database: {lines[0] if lines else type(cause).__name__}")
 
 
 @main.command()
