@@ -187,7 +187,7 @@ def _prepare_database(settings: Settings) -> None:
 
     database = Database(make_disposable_engine(settings.resolved_database_url))
     migrate.upgrade(database.engine)
-    if settings.demo:
+    if settings.demo:  # what is missing is seeded; the table shows the positions as they stand
         from simulator.services.demo import seed_demo
 
         table = seed_demo(Sandbox(settings, database))
