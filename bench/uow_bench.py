@@ -45,7 +45,7 @@ HEALTH = "/_sandbox/v1/health"
 CARTS = "/checkout/ec/v1/carts"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 PRISM_DIR = BENCH / ".prism"
-PRISM_SPEC = ROOT.parent / "shared" / "specs" / "pagopa-api" / "openapi" / "checkout_v1.json"
+PRISM_SPEC = ROOT / "tests" / "specs" / "pagopa-api" / "openapi" / "checkout_v1.json"
 CARTS_TO_GET = 200
 Result = dict[str, Any]
 

@@ -18,6 +18,7 @@ from simulator.storage import migrate
 from simulator.storage.database import Database
 from simulator.storage.engine import make_engine
 from simulator.web.json_provider import SandboxJSONProvider
+from simulator.web.json_request import SandboxRequest
 
 
 def create_app(
@@ -39,6 +40,7 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json = SandboxJSONProvider(app)
+    app.request_class = SandboxRequest
     sandbox = Sandbox(settings, database, clock, scenarios, ids=ids, settle=due.settle)
     sandbox.journal = JournalWriter(database, settings.journal_size)
     app.extensions["sandbox"] = sandbox

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from simulator import __version__
 from simulator.config import Settings
+from simulator.startup import explain, make_data_dir, reported
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 data_dir_option = click.option(
     "--data-dir",
     envvar="PAGOPA_SANDBOX_DATA_DIR",
+    show_envvar=True,
     default="sandbox-data",
     show_default=True,
     type=click.Path(file_okay=False),
@@ -33,45 +36,93 @@ data_dir_option = click.option(
 database_url_option = click.option(
     "--database-url",
     envvar="PAGOPA_SANDBOX_DATABASE_URL",
+    show_envvar=True,
     default=None,
     help="e.g. postgresql+psycopg://user@host/db (default: SQLite in --data-dir).",
 )
 
 
 @click.group()
-@click.version_option(package_name="pagopa-sandbox")
+@click.version_option(__version__, prog_name="pagopa-sandbox")
 def main() -> None:
     """pagoPA Checkout Sandbox: an offline simulator of the pagoPA payment flow."""
 
 
-@main.command()
-@click.option("--host", envvar="PAGOPA_SANDBOX_HOST", default="127.0.0.1", show_default=True)
+SERVE_ENVIRONMENT = """\b
+Settings without an option (environment only):
+  PAGOPA_SANDBOX_API_KEYS                 comma-separated subscription keys (unset: any non-empty key)
+  PAGOPA_SANDBOX_MAX_BODY_BYTES           larger request bodies get 413 (1048576)
+  PAGOPA_SANDBOX_SECRET_KEY               signs the pages' cookie (unset: one kept in the data dir)
+  PAGOPA_SANDBOX_PUBLIC_URL               the sandbox's URL as clients reach it
+  PAGOPA_SANDBOX_CHECKOUT_URL             the checkout pages' URL as browsers reach it
+  PAGOPA_SANDBOX_JOURNAL_SIZE             journal entries kept per tenant (1000)
+  PAGOPA_SANDBOX_DELAY_CAP_SECONDS        longest scenario delay really slept (10)
+  PAGOPA_SANDBOX_SCENARIO_WATCH_SECONDS   how often scenario folders are looked at (1)
+  PAGOPA_SANDBOX_NOTIFY_WORKER            deliver notifications in this process (on under serve)
+  PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE    waits between delivery attempts (0s,30s,2m,10m,1h,6h)
+  PAGOPA_SANDBOX_NOTIFY_TIMEOUT_SECONDS   one delivery attempt (10)
+  PAGOPA_SANDBOX_NOTIFY_POLL_SECONDS      how often due deliveries are looked for (0.5)
+  PAGOPA_SANDBOX_NOTIFY_CONCURRENCY       delivery attempts in flight per worker (4)
+"""
+
+
+@main.command(epilog=SERVE_ENVIRONMENT)
 @click.option(
-    "--port", envvar="PAGOPA_SANDBOX_PORT", default=8080, type=click.IntRange(0, 65535), show_default=True
+    "--host",
+    envvar="PAGOPA_SANDBOX_HOST",
+    show_envvar=True,
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: every interface).",
+)
+@click.option(
+    "--port",
+    envvar="PAGOPA_SANDBOX_PORT",
+    show_envvar=True,
+    default=8080,
+    type=click.IntRange(0, 65535),
+    show_default=True,
+    help="Port to listen on.",
 )
 @data_dir_option
 @click.option(
     "--ephemeral",
     is_flag=True,
     envvar="PAGOPA_SANDBOX_EPHEMERAL",
+    show_envvar=True,
     help="Keep nothing: a throw-away database removed on exit.",
 )
 @database_url_option
 @click.option(
-    "--workers", envvar="PAGOPA_SANDBOX_WORKERS", default=2, type=click.IntRange(1, 64), show_default=True
+    "--workers",
+    envvar="PAGOPA_SANDBOX_WORKERS",
+    show_envvar=True,
+    default=2,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="gunicorn worker processes (4 threads each).",
 )
-@click.option("--demo", is_flag=True, help="Seed a demo creditor (77777777777) and print NAVs to try.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="PAGOPA_SANDBOX_DEMO",
+    show_envvar=True,
+    help="Seed a demo creditor (77777777777) and print NAVs to try.",
+)
 @click.option(
     "--scenarios",
     "scenario_dirs",
     multiple=True,
     type=click.Path(exists=True, file_okay=False),
-    help="A folder of your own scenarios (repeatable; default: $PAGOPA_SANDBOX_SCENARIOS).",
+    envvar="PAGOPA_SANDBOX_SCENARIOS",
+    show_envvar=True,
+    help="A folder of your own scenarios (repeatable; the variable separates folders with ':').",
 )
 @click.option(
     "--trainer",
     is_flag=True,
     envvar="PAGOPA_SANDBOX_TRAINER_MODE",
+    show_envvar=True,
     help="Trainer mode: the summary page lets the tester choose the outcome (a scenario).",
 )
 def serve(
@@ -95,23 +146,26 @@ def serve(
         data_dir = tempfile.mkdtemp(prefix="pagopa-sandbox-")
         atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     elif not database_url:
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-    settings = Settings.from_env().with_(
-        host=host,
-        port=port,
-        data_dir=data_dir,
-        database_url=database_url,
-        workers=workers,
-        ephemeral=ephemeral,
-        demo=demo,
-        trainer_mode=trainer,
-    )
+        make_data_dir(data_dir)
+    with reported():
+        settings = Settings.from_env().with_(
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            database_url=database_url,
+            workers=workers,
+            ephemeral=ephemeral,
+            demo=demo,
+            trainer_mode=trainer,
+        )
     if scenario_dirs:
         settings = settings.with_(scenario_dirs=scenario_dirs)
     if not os.environ.get("PAGOPA_SANDBOX_NOTIFY_WORKER"):  # a server delivers its notifications
         settings = settings.with_(notify_worker=True)
     library = _load_scenarios(settings.scenario_dirs)  # refuse bad files before anything starts
-    _prepare_database(settings)
+    with reported():  # every start-up failure is one line with its remedy (simulator.startup)
+        _prepare_database(settings)
+        settings.resolved_secret_key()  # made here once, not by a worker that would die of it
     from simulator.server import SandboxServer
 
     where = "ephemeral database" if ephemeral else (_redact(database_url) if database_url else f"{data_dir}/")
@@ -132,11 +186,8 @@ def _prepare_database(settings: Settings) -> None:
     from simulator.storage.engine import make_disposable_engine
 
     database = Database(make_disposable_engine(settings.resolved_database_url))
-    try:
-        migrate.upgrade(database.engine)
-    except Exception as exc:  # an unreachable or refused database: say so plainly
-        raise click.ClickException(f"cannot open the database: {exc}") from None
-    if settings.demo:
+    migrate.upgrade(database.engine)
+    if settings.demo:  # what is missing is seeded; the table shows the positions as they stand
         from simulator.services.demo import seed_demo
 
         table = seed_demo(Sandbox(settings, database))
@@ -163,17 +214,13 @@ def db_upgrade(data_dir: str, database_url: str | None) -> None:
     from simulator.storage import migrate
 
     if not database_url:
-        try:
-            Path(data_dir).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise click.ClickException(f"cannot create the data directory {data_dir}: {reason}") from None
+        make_data_dir(data_dir)
     engine = _db_engine(data_dir, database_url)
     try:
         before = migrate.current(engine)
         after = migrate.upgrade(engine)
     except Exception as exc:
-        raise _database_error(exc) from None
+        raise explain(exc) from None
     finally:
         engine.dispose()
     if before is None:
@@ -194,7 +241,8 @@ def db_current(data_dir: str, database_url: str | None) -> None:
 
     from simulator.storage import migrate
 
-    settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
+    with reported():
+        settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
     url = settings.resolved_database_url
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:" and not Path(database).exists():
@@ -204,7 +252,7 @@ def db_current(data_dir: str, database_url: str | None) -> None:
     try:
         revision = migrate.current(engine)
     except Exception as exc:
-        raise _database_error(exc) from None
+        raise explain(exc) from None
     finally:
         engine.dispose()
     click.echo(revision or "no schema yet")
@@ -214,21 +262,24 @@ def _db_engine(data_dir: str, database_url: str | None) -> Engine:
     """A one-shot engine on the database ``serve`` would use with the same options."""
     from simulator.storage.engine import make_disposable_engine
 
-    settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
-    try:
+    with reported():  # a malformed URL, an unknown dialect, a driver not installed
+        settings = Settings.from_env().with_(data_dir=data_dir, database_url=database_url)
         return make_disposable_engine(settings.resolved_database_url)
-    except Exception as exc:  # a malformed URL, an unknown dialect or driver
-        raise _database_error(exc) from None
 
 
-def _database_error(exc: Exception) -> click.ClickException:
-    """One line: the driver's own message (not SQLAlchemy's wrapping), first line only."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
-    return click.ClickException(f"cannot open the database: {lines[0] if lines else type(cause).__name__}")
+PAY_EXIT_CODES = """\b
+Exit codes:
+  0  paid (outcome 0)
+  1  failed: declined or another KO outcome, refunded, or the notice refused
+  2  usage: a bad option or a URL that is not the sandbox's
+  3  cancelled (outcome 8)
+  4  expired: the session or the authorization timed out (outcome 4)
+  5  pending (outcome 17): not final yet
+  6  no outcome: the sandbox did not answer, or an unexpected page
+"""
 
 
-@main.command()
+@main.command(epilog=PAY_EXIT_CODES)
 @click.argument("url")
 @click.option(
     "--scenario", default=None, help="Scenario id for the cart (PUT /_sandbox/v1/carts/{id}/scenario)."
@@ -243,29 +294,50 @@ def _database_error(exc: Exception) -> click.ClickException:
 @click.option("--email", default="mario.rossi@example.com", show_default=True)
 @click.option("--tenant", default=None, help="X-Sandbox-Tenant (default: the cart's own tenant).")
 @click.option("--cancel", is_flag=True, help="Press Annulla on the summary instead of Paga.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object on stdout.")
 def pay(
-    url: str, scenario: str | None, card_number: str, email: str, tenant: str | None, cancel: bool
+    url: str,
+    scenario: str | None,
+    card_number: str,
+    email: str,
+    tenant: str | None,
+    cancel: bool,
+    as_json: bool,
 ) -> None:
-    """Pay a cart headlessly through the pages' own links and forms; print where the browser lands.
+    """Pay a cart headlessly through the pages' own links and forms; print where the browser lands
+    and exit with the payment's result (0 only when paid).
 
     URL is the cart API's Location (the redirect hop), a /c/{cartId} URL or a /{rptId} deep link.
     """
-    from simulator.testing.headless import PayError, pay_url
+    import json
+
+    from simulator.testing.headless import PayError, PayResult, pay_url
     from simulator.testing.pages_client import Card
 
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter(f"not an http(s) URL: {url!r} (the cart API's Location)", param_hint="URL")
     try:
         run = pay_url(
             url, scenario=scenario, card=Card(number=card_number), email=email, tenant=tenant, cancel=cancel
         )
-    except PayError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:  # connection refused, timeouts: requests' errors are OSErrors
-        raise click.ClickException(f"cannot reach the sandbox: {exc}") from None
-    checkout = run.checkout
-    click.echo(f"outcome {checkout.outcome} on {checkout.last.path}: {run.message}", err=True)
-    if run.landing_url is None:
-        raise click.ClickException(f"stopped on {checkout.last.path}: {run.message}")
-    click.echo(run.landing_url)
+    except (PayError, OSError) as exc:  # requests' connection errors and timeouts are OSErrors
+        reason = str(exc) if isinstance(exc, PayError) else f"cannot reach the sandbox: {exc}"
+        if as_json:
+            click.echo(
+                json.dumps({"result": "stopped", "exitCode": PayResult.STOPPED.exit_code, "error": reason})
+            )
+        else:
+            click.echo(f"Error: {reason}", err=True)
+        sys.exit(PayResult.STOPPED.exit_code)
+    result = run.result
+    if as_json:
+        click.echo(json.dumps(run.as_json(), ensure_ascii=False))
+    else:
+        shown = "none" if run.outcome is None else run.outcome
+        click.echo(f"{result.label}: outcome {shown} on {run.checkout.last.path}: {run.message}", err=True)
+        if run.landing_url is not None:
+            click.echo(run.landing_url)
+    sys.exit(result.exit_code)
 
 
 @main.group()
@@ -345,11 +417,25 @@ def scenarios() -> None:
     type=click.Path(exists=True, file_okay=False),
     help="A folder of your own scenarios, listed with the built-ins (repeatable).",
 )
-def scenarios_list(scenario_dirs: tuple[str, ...]) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print what GET /_sandbox/v1/scenarios answers, as JSON."
+)
+def scenarios_list(scenario_dirs: tuple[str, ...], as_json: bool) -> None:
     """Every scenario with its title and how to trigger it."""
     from simulator.scenario.library import SelectionReason
 
-    library = _load_scenarios(scenario_dirs or Settings.from_env().scenario_dirs)
+    with reported():
+        dirs = scenario_dirs or Settings.from_env().scenario_dirs
+    library = _load_scenarios(dirs)
+    if as_json:
+        import json
+
+        from simulator.services.scenarios import ScenarioEntry
+        from simulator.web.control_api import scenario_json
+
+        entries = [scenario_json(ScenarioEntry(s, library.triggers(s.id))) for s in library]
+        click.echo(json.dumps({"scenarios": entries}, ensure_ascii=False, indent=2))
+        return
     rows = [("ID", "TITLE", "HOW TO TRIGGER (besides its id)")]
     for scenario in library:
         ways = [t.text for t in library.triggers(scenario.id) if t.kind is not SelectionReason.EXPLICIT]

@@ -27,7 +27,8 @@ os.environ.setdefault("PAGOPA_SANDBOX_MIGRATION_TEMPLATE", "1")
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "pagopa-api"
+# The official pagoPA interface files the contract tests check against (tests/specs/pagopa-api/README.md).
+SPECS = Path(__file__).resolve().parent / "specs" / "pagopa-api"
 KEY = {"Ocp-Apim-Subscription-Key": "any-key"}
 
 

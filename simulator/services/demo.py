@@ -15,6 +15,7 @@ from simulator.domain.money import format_euro_it
 from simulator.services import organizations
 from simulator.services.context import Sandbox
 from simulator.services.fakes import seeded_faker
+from simulator.services.unit import Unit
 
 DEMO_EC = "77777777777"
 DEMO_TENANT = "default"
@@ -49,23 +50,28 @@ class DemoTable:
         return "\n".join(lines)
 
 
-def seed_demo(sandbox: Sandbox, now: datetime | None = None) -> DemoTable:
-    """Create the demo positions that are missing (idempotent) and describe them all."""
-    now = now or sandbox.clock()
-    fake = seeded_faker(sandbox.settings.faker_seed)
-    company = f"Comune di {fake.city()}"
-    builder = _Builder(fake, company, now)
-    positions = builder.all_states()
+def seed_demo(sandbox: Sandbox) -> DemoTable:
+    """Create the demo data that is missing (idempotent: what was paid since stays paid) and
+    describe the demo positions as they stand now, not as they were made."""
     with sandbox.unit(DEMO_TENANT) as unit:
-        company = organizations.ensure(unit, DEMO_EC, company_name=company).company_name
-        for position in positions:
-            if unit.positions.get(DEMO_EC, position.iupd) is None:
-                unit.positions.insert(position)
-    rows = [
-        DemoRow(p.status.value, o.status.value, o.nav, o.amount, o.description)
-        for p in positions
-        for o in p.options
-    ]
+        return seed(unit)
+
+
+def seed(unit: Unit) -> DemoTable:
+    """``seed_demo`` inside a unit of the demo tenant (a reset re-seeds in its own transaction)."""
+    fake = seeded_faker(unit.settings.faker_seed)
+    builder = _Builder(fake, f"Comune di {fake.city()}", unit.now)
+    company = organizations.ensure(unit, DEMO_EC, company_name=builder.company).company_name
+    rows: list[DemoRow] = []
+    for made in builder.all_states():
+        position = unit.positions.get(DEMO_EC, made.iupd)
+        if position is None:
+            unit.positions.insert(made)
+            position = made
+        rows += [
+            DemoRow(position.status.value, o.status.value, o.nav, o.amount, o.description)
+            for o in position.options
+        ]
     return DemoTable(DEMO_EC, company, rows)
 
 

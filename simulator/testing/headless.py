@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -24,12 +25,64 @@ class PayError(Exception):
     """The URL could not be followed to the checkout pages."""
 
 
+class PayResult(Enum):
+    """How a headless payment ended, with the exit code ``pagopa-sandbox pay`` gives it (2 is
+    click's usage error)."""
+
+    PAID = ("paid", 0)
+    FAILED = ("failed", 1)  # declined, a KO outcome, refunded, or the notice refused (a fault page)
+    CANCELLED = ("cancelled", 3)
+    EXPIRED = ("expired", 4)  # the session or the authorization timed out (outcome 4)
+    PENDING = ("pending", 5)  # outcome 17: not final yet
+    STOPPED = ("stopped", 6)  # no outcome: an unexpected page, or the sandbox did not answer
+
+    def __init__(self, label: str, exit_code: int) -> None:
+        self.label = label
+        self.exit_code = exit_code
+
+
+# Outcome codes shown on /esito that are not a plain failure (every other non-zero code is).
+_BY_OUTCOME = {0: PayResult.PAID, 4: PayResult.EXPIRED, 8: PayResult.CANCELLED, 17: PayResult.PENDING}
+# Pages that end a payment without an outcome code.
+_BY_PAGE = {"/annullato": PayResult.CANCELLED, "/sessione-scaduta": PayResult.EXPIRED}
+CANCELLED_OUTCOME = 8
+
+
 @dataclass(frozen=True, slots=True)
 class PayRun:
     checkout: Checkout
     start_url: str
     landing_url: str | None  # where the browser leaves the sandbox: a return URL (or / for a typed notice)
     message: str  # the heading of the last page the citizen read
+
+    @property
+    def outcome(self) -> int | None:
+        """The outcome code the payer was shown (a cancellation's is 8); None for a refused notice."""
+        if self.checkout.outcome is not None:
+            return self.checkout.outcome
+        return CANCELLED_OUTCOME if self.result is PayResult.CANCELLED else None
+
+    @property
+    def result(self) -> PayResult:
+        if self.checkout.outcome is not None:
+            return _BY_OUTCOME.get(self.checkout.outcome, PayResult.FAILED)
+        last = self.checkout.last
+        if last.path in _BY_PAGE:
+            return _BY_PAGE[last.path]
+        if last.status >= 400:  # a verify/activate fault: the notice was refused (already paid, ...)
+            return PayResult.FAILED
+        return PayResult.STOPPED
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "result": self.result.label,
+            "exitCode": self.result.exit_code,
+            "outcome": self.outcome,
+            "message": self.message,
+            "page": self.checkout.last.path,
+            "returnUrl": self.landing_url,
+            "startUrl": self.start_url,
+        }
 
 
 def pay_url(

@@ -198,7 +198,7 @@ def list_scenarios() -> Response:
     return jsonify(
         compact(
             {
-                "scenarios": [_scenario(e) for e in catalog.entries()],
+                "scenarios": [scenario_json(e) for e in catalog.entries()],
                 "problems": [str(p) for p in catalog.problems] or None,
             }
         )
@@ -216,7 +216,7 @@ def reload_scenarios() -> Response:
     return jsonify({"status": "reloaded", "scenarios": count})
 
 
-def _scenario(entry: ScenarioEntry) -> dict[str, Any]:
+def scenario_json(entry: ScenarioEntry) -> dict[str, Any]:
     scenario, steps = entry.scenario, entry.scenario.steps
     fault = steps.fault
     final = steps.final_outcome

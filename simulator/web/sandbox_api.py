@@ -12,6 +12,7 @@ from simulator.domain.errors import InvalidInput
 from simulator.domain.journal import JournalEntry, JournalQuery
 from simulator.services import journal, tenant_clock
 from simulator.services.notices import fresh_notice
+from simulator.services.reset import reset_tenant
 from simulator.services.unit import Unit
 from simulator.web.pipeline import sandbox, tenant, unit
 from simulator.web.wire import Fields, compact, format_datetime, parse_datetime, query_int
@@ -73,7 +74,7 @@ def new_iuv(fiscal_code: str) -> Response:
 def reset() -> tuple[str, int]:
     sandbox().journal.flush()  # what this process journaled before the reset goes with it
     with unit() as u:
-        u.tenants.reset()
+        reset_tenant(u)
     return "", 204
 
 

@@ -28,7 +28,8 @@ from tests.browser.steps import (
 from tests.functional.pages_factories import EC, NAV
 
 Axe = pytest.importorskip(
-    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed: audits skipped"
+    "axe_playwright_python.sync_playwright",
+    reason="axe-playwright-python is not installed (pip install -e '.[browser]'): audits skipped",
 ).Axe
 
 WCAG_21_AA = {

@@ -58,17 +58,20 @@ def test_the_database_url_comes_from_the_environment_as_for_serve(tmp_path: Path
 
 @pytest.mark.parametrize("command", ["upgrade", "current"])
 @pytest.mark.parametrize(
-    "url",
+    ("url", "code", "says"),
     [
-        "nosuchdialect://somewhere/db",
-        "postgresql+psycopg://nobody@127.0.0.1:1/none",
-        "not a url at all",
+        ("nosuchdialect://somewhere/db", 2, "Error: --database-url: unknown database kind"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", 1, "Error: cannot open the database: "),
+        ("not a url at all", 2, "Error: --database-url: not a database URL"),
     ],
 )
-def test_a_bad_database_url_is_one_line_and_exit_1(command: str, url: str) -> None:
-    code, output = db(command, "--database-url", url)
-    assert code == 1
-    assert output.startswith("Error: cannot open the database: ")
+def test_a_bad_database_url_is_one_line_with_its_exit_code(
+    command: str, url: str, code: int, says: str
+) -> None:
+    """A value that can never work is a usage error (2); a server that does not answer, 1."""
+    exit_code, output = db(command, "--database-url", url)
+    assert exit_code == code
+    assert output.startswith(says)
     assert output.count("\n") == 1, output
     assert "Traceback" not in output
 
@@ -89,9 +92,9 @@ def test_upgrade_and_current_on_postgresql(pg_url: str) -> None:
     assert db("current", "--database-url", pg_url) == (0, f"{migrate.HEAD}\n")
 
 
-def test_a_data_dir_that_cannot_be_made_is_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_a_data_dir_that_cannot_be_made_is_one_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     code, output = db("upgrade", "--data-dir", str(tmp_path / "a-file" / "data"))
-    assert code == 1
+    assert code == 2
     assert output.startswith("Error: cannot create the data directory ")
     assert output.count("\n") == 1, output

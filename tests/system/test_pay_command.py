@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from simulator.domain.codes import new_nav
 from tests.system.conftest import Server, start_server
 
 pytestmark = pytest.mark.slow
@@ -19,11 +22,15 @@ URLS = {
 }
 
 
+_SEQUENCE = itertools.count(1)
+
+
 def new_cart(server: Server, tenant: str = "cli") -> str:
+    """A cart of one synthetic notice with a NAV of its own."""
     body = {
         "paymentNotices": [
             {
-                "noticeNumber": "302012387654312384",
+                "noticeNumber": new_nav(12, next(_SEQUENCE)).value,
                 "fiscalCode": "80078750587",
                 "amount": 12050,
                 "companyName": "Comune di Prova",
@@ -69,34 +76,64 @@ def test_pay_prints_the_ok_url_exactly_and_the_receipt_exists(server: Server) ->
     assert receipts.json()["length"] == 1
 
 
-def test_pay_with_a_declined_card_prints_the_error_url(server: Server) -> None:
+def test_pay_with_a_declined_card_prints_the_error_url_and_exits_1(server: Server) -> None:
     result = run_pay(new_cart(server), "--card", "4000000000000028")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     assert result.stdout.strip() == URLS["returnErrorUrl"]
-    assert "outcome 2" in result.stderr
+    assert "failed: outcome 2 on /esito: Autorizzazione negata" in result.stderr
 
 
-def test_pay_cancel_prints_the_cancel_url(server: Server) -> None:
+def test_pay_cancel_prints_the_cancel_url_and_exits_3(server: Server) -> None:
     result = run_pay(new_cart(server), "--cancel")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     assert result.stdout.strip() == URLS["returnCancelUrl"]
+    assert "cancelled: outcome 8 on /annullato" in result.stderr
+    assert "None" not in result.stderr
 
 
-def test_paying_the_same_cart_twice_stops_on_the_already_paid_notice(server: Server) -> None:
+@pytest.mark.parametrize(
+    ("card", "code", "label"),
+    [("4000000000000044", 4, "expired: outcome 4"), ("4000000000000176", 5, "pending: outcome 17")],
+)
+def test_pay_exits_with_the_code_of_an_expired_or_pending_payment(
+    server: Server, card: str, code: int, label: str
+) -> None:
+    result = run_pay(new_cart(server), "--card", card)
+    assert result.returncode == code, result.stderr
+    assert label in result.stderr
+
+
+def test_paying_the_same_cart_twice_is_refused_with_exit_1(server: Server) -> None:
     location = new_cart(server)
     assert run_pay(location).returncode == 0
     again = run_pay(location)
-    assert again.stdout.strip() in ("", URLS["returnErrorUrl"])
-    assert (
-        "already" in again.stderr or "già" in again.stderr or again.stdout.strip() == URLS["returnErrorUrl"]
-    )
+    assert again.returncode == 1, again.stderr
+    assert "failed: outcome none on " in again.stderr
+    assert "già pagato" in again.stderr
+
+
+def test_pay_json_prints_one_object_with_the_result(server: Server) -> None:
+    paid = run_pay(new_cart(server), "--json")
+    assert paid.returncode == 0, paid.stderr
+    answer = json.loads(paid.stdout)
+    assert answer["result"] == "paid"
+    assert answer["exitCode"] == 0
+    assert answer["outcome"] == 0
+    assert answer["page"] == "/esito"
+    assert answer["returnUrl"] == URLS["returnOkUrl"]
+    declined = json.loads(run_pay(new_cart(server), "--json", "--card", "4000000000000028").stdout)
+    assert (declined["result"], declined["exitCode"], declined["outcome"]) == ("failed", 1, 2)
+    assert declined["returnUrl"] == URLS["returnErrorUrl"]
 
 
 def test_pay_refuses_what_is_not_a_url_and_an_unreachable_sandbox() -> None:
-    bad = run_pay("not-a-url")
-    assert bad.returncode == 1
-    assert "not an http(s) URL" in bad.stderr
+    for bad_url in ("not-a-url", ""):
+        bad = run_pay(bad_url)
+        assert bad.returncode == 2
+        assert "not an http(s) URL" in bad.stderr
     down = run_pay("http://127.0.0.1:1/c/00000000-0000-0000-0000-000000000000")
-    assert down.returncode == 1
+    assert down.returncode == 6
     assert "cannot reach the sandbox" in down.stderr
     assert "Traceback" not in down.stderr
+    down_json = run_pay("http://127.0.0.1:1/c/00000000-0000-0000-0000-000000000000", "--json")
+    assert json.loads(down_json.stdout)["result"] == "stopped"
