@@ -24,6 +24,7 @@ from simulator.services.notice_lookup import (
     NoticeRequest,
     as_request,
     attempt_notice,
+    bind_at_station,
     info_data,
     lookup,
     parsed,
@@ -96,12 +97,13 @@ def start_attempt(
     failure = EventType.NOTICE_VERIFY_FAILED
     try:
         _node_step(unit, "verify", steps.verify, cart_id)
-        verified = [lookup(unit, r) for r in requests]
+        verified = [lookup(unit, r, cart_id) for r in requests]
         for info in verified:
             unit.record(EventType.NOTICE_VERIFIED, cart_id=cart_id, **info_data(info))
         failure = EventType.ATTEMPT_ACTIVATION_FAILED
         if _node_step(unit, "activate", steps.activate, cart_id):
-            verified = [lookup(unit, r) for r in requests]  # the world may have moved while paused
+            verified = [lookup(unit, r, cart_id) for r in requests]  # the world may have moved while paused
+        verified = [bind_at_station(unit, info, cart_id) for info in verified]
         with unit.savepoint():  # all or none: a lock lost to a race undoes the others
             return _activate(unit, cart, verified, email, choice)
     except PaymentFault as fault:
