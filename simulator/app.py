@@ -49,6 +49,7 @@ def create_app(
         control_api,
         errors,
         gpd_api,
+        nodo_api,
         notify_api,
         pages,
         pages_setup,
@@ -67,6 +68,7 @@ def create_app(
         sandbox_api.bp,
         control_api.bp,
         notify_api.bp,
+        nodo_api.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)

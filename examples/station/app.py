@@ -6,6 +6,8 @@ production, reduced to its contract, to copy and adapt.
 - ``paGetPayment`` / ``paGetPaymentV2``: the node activates it: the payment, its transfers, the debtor.
 - ``paSendRT`` / ``paSendRTV2``: the receipt of a paid notice. Kept, and the debt marked paid; a
   second receipt of the same notice is answered ``PAA_RECEIPT_DUPLICATA``.
+- ``paaInviaRT`` (modello 1, ``PaPerNodo.wsdl``): the RT of an RPT this station sent with
+  ``nodoInviaRPT`` / ``nodoInviaCarrelloRPT``, in base64, kept by domain and IUV.
 
 A refusal is an ``outcome`` KO with a ``fault`` bean (faultCode PAA_*, faultString, id,
 description), never an HTTP error. Only a request that is not the SOAP of an operation gets a
@@ -14,6 +16,8 @@ SOAP Fault. XML is parsed with DTDs refused (defusedxml).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -28,6 +32,8 @@ from flask import Flask, Response, request
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 PA_FOR_NODE = "http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"
+PPT = "http://ws.pagamenti.telematici.gov/"
+PAY_I = "http://www.digitpa.gov.it/schemas/2011/Pagamenti/"
 OPERATIONS = {
     "paVerifyPaymentNotice": "paVerifyPaymentNoticeReq",
     "paGetPayment": "paGetPaymentReq",
@@ -82,6 +88,7 @@ class Ledger:
 
     debts: dict[tuple[str, str], Debt]
     receipts: dict[tuple[str, str], str] = field(default_factory=dict)
+    rts: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (domain, IUV) -> the RT
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -105,6 +112,8 @@ def create_app(ledger: Ledger, id_broker_pa: str, id_station: str) -> Flask:
     @app.post("/")
     def soap() -> Response:
         operation = request.headers.get("SOAPAction", "").strip().strip('"')
+        if operation == "paaInviaRT":
+            return _paa_invia_rt(ledger)
         if operation not in OPERATIONS:
             return _soap_fault("soapenv:Client", f"unknown SOAPAction {operation[:60]!r}")
         try:
@@ -181,6 +190,33 @@ def _receipt(ledger: Ledger, message: ET.Element) -> tuple[str, str]:
     ledger.receipts[key] = ET.tostring(receipt, encoding="unicode")
     ledger.debts[key].status = "paid"
     return "OK", ""
+
+
+def _paa_invia_rt(ledger: Ledger) -> Response:
+    """Modello 1: keep the RT (decoded, checked to be an RT of a domain and IUV)."""
+    try:
+        root = fromstring(request.get_data(), forbid_dtd=True)
+        encoded = root.findtext(f"{{{SOAP_ENV}}}Body/{{{PPT}}}paaInviaRT/rt") or ""
+        rt = base64.b64decode("".join(encoded.split()), validate=True)
+        rt_root = fromstring(rt, forbid_dtd=True)
+    except (DefusedXmlException, ET.ParseError, binascii.Error, ValueError):
+        return _soap_fault("soapenv:Client", "the request is not a paaInviaRT with an RT")
+    domain = rt_root.findtext(f"{{{PAY_I}}}dominio/{{{PAY_I}}}identificativoDominio") or ""
+    iuv = rt_root.findtext(f"{{{PAY_I}}}datiPagamento/{{{PAY_I}}}identificativoUnivocoVersamento") or ""
+    with ledger.lock:
+        duplicate = (domain, iuv) in ledger.rts
+        ledger.rts.setdefault((domain, iuv), rt)
+    inner = "<esito>OK</esito>"
+    if duplicate:
+        inner = (
+            "<fault><faultCode>PAA_RT_DUPLICATA</faultCode><faultString>PAA_RT_DUPLICATA</faultString>"
+            "<id>station</id></fault><esito>KO</esito>"
+        )
+    body = (
+        f'<ppt:paaInviaRTRisposta xmlns:ppt="{PPT}">'
+        f"<paaInviaRTRisposta>{inner}</paaInviaRTRisposta></ppt:paaInviaRTRisposta>"
+    )
+    return _envelope(body, 200)
 
 
 def _fault_bean(refusal: Refusal) -> tuple[str, str]:

@@ -60,13 +60,18 @@ class NoticeRequest:
 NoticeLike = PaymentNotice | NoticeInfo | NoticeRequest
 
 
-def lookup(unit: Unit, request: NoticeRequest, cart_id: str | None = None) -> NoticeInfo:
+def lookup(
+    unit: Unit, request: NoticeRequest, cart_id: str | None = None, *, from_rpt: bool = False
+) -> NoticeInfo:
     """The node's verify of one notice at the unit's now: a payable notice's data, or its
-    ``PaymentFault``. An EC with a station is asked (paVerifyPaymentNotice), not its GPD store."""
+    ``PaymentFault``. An EC with a station is asked (paVerifyPaymentNotice), not its GPD store;
+    ``from_rpt``: a notice a station's RPT asked to pay (modello 1), payable as the RPT says."""
     fiscal_code = parse_fiscal_code(request.fiscal_code)
     nav = parse_nav(request.nav).value
-    own_station = station.station_of(unit, fiscal_code)
-    if own_station is not None:
+    own_station = None if from_rpt else station.station_of(unit, fiscal_code)
+    if from_rpt:
+        info = _synthetic_notice(unit, request, fiscal_code, nav)
+    elif own_station is not None:
         if unit.receipts.notice_paid(fiscal_code, nav):  # the node knows before asking the station
             raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, NODE_DUPLICATED)
         info = station.verify(unit, own_station, fiscal_code, nav, cart_id)
@@ -83,10 +88,12 @@ def lookup(unit: Unit, request: NoticeRequest, cart_id: str | None = None) -> No
     return info
 
 
-def bind_at_station(unit: Unit, info: NoticeInfo, cart_id: str | None) -> NoticeInfo:
+def bind_at_station(
+    unit: Unit, info: NoticeInfo, cart_id: str | None, *, from_rpt: bool = False
+) -> NoticeInfo:
     """At activation, a station's notice is bound to the payment the station describes
-    (paGetPayment/paGetPaymentV2); any other notice is as verified."""
-    own_station = station.station_of(unit, info.fiscal_code)
+    (paGetPayment/paGetPaymentV2); any other notice (or one an RPT asked to pay) is as verified."""
+    own_station = None if from_rpt else station.station_of(unit, info.fiscal_code)
     return info if own_station is None else station.activate(unit, own_station, info, cart_id)
 
 

@@ -23,7 +23,7 @@ from simulator.domain.receipt import PaymentFacts, Receipt, build_receipt
 from simulator.domain.receipt_records import PaidNotice, ReceiptRow
 from simulator.domain.receipt_xml import render_receipt
 from simulator.scenario.model import ReceiptMode, ReceiptStep
-from simulator.services import outbound, station
+from simulator.services import outbound, station, wisp
 from simulator.services.unit import Unit
 from simulator.storage.documents import from_document, to_document
 from simulator.storage.errors import Duplicate
@@ -192,7 +192,9 @@ def _deliver(unit: Unit, row: PaidNotice, at: datetime, *, lenient: bool) -> Non
     cart = unit.checkout.cart(row.cart_id) if row.cart_id else None
     outbound.receipt_created(unit, event, row, attempt, cart)
     own_station = station.station_of(unit, notice.fiscal_code)
-    if own_station is not None:  # the node sends it to the EC's station too (paSendRT/V2)
+    if cart is not None and cart.wisp is not None:  # modello 1: the RT, with paaInviaRT
+        wisp.enqueue_rt(unit, cart, receipt, at=at)
+    elif own_station is not None:  # the node sends it to the EC's station too (paSendRT/V2)
         station.enqueue_receipt(unit, own_station, receipt, at=at, cart_id=row.cart_id)
     if row.duplicate:  # delivered again: the EC's side refuses it, one receipt stays stored
         try:

@@ -38,6 +38,7 @@ from simulator.notify.transport import (
 )
 from simulator.services import organizations
 from simulator.services.unit import Unit
+from simulator.soap import nodo_per_pa as nodo
 from simulator.soap import pa_for_node as pfn
 from simulator.soap.envelope import CONTENT_TYPE, NotSoap, SoapFaultReceived, unwrap, wrap
 
@@ -57,7 +58,8 @@ __all__ = [
 IRRAGGIUNGIBILE = "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE"
 TIMEOUT = "PPT_STAZIONE_INT_PA_TIMEOUT"
 ERRORE_RESPONSE = "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"
-RECEIPT_OPERATIONS = ("paSendRT", "paSendRTV2")  # the outbox rows' event_type for a station
+# The outbox rows' event_type of what goes to a station: a receipt, or a modello 1 RT.
+RECEIPT_OPERATIONS = ("paSendRT", "paSendRTV2", "paaInviaRT")
 RECEIPT_ALREADY_HELD = "PAA_RECEIPT_DUPLICATA"  # the station has it: delivered, not retried
 
 _transport: Transport = RequestsTransport()
@@ -206,6 +208,17 @@ def _midnight(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, day_time(0), UTC)
 
 
+def _rt_refusal(response: Response) -> str | None:
+    if response.truncated or not 200 <= response.status < 300:
+        return f"{ERRORE_RESPONSE}: HTTP {response.status}"
+    try:
+        return nodo.paa_invia_rt_refusal(unwrap(response.body))
+    except SoapFaultReceived as fault:
+        return f"{ERRORE_RESPONSE}: SOAP Fault {fault.faultcode}"
+    except NotSoap as exc:
+        return f"{ERRORE_RESPONSE}: {exc}"
+
+
 # --- the receipt, through the outbox ----------------------------------------------------------------
 
 
@@ -236,6 +249,8 @@ def enqueue_receipt(
 
 def receipt_refusal(operation: str, response: Response) -> str | None:
     """Why the station did not take the receipt (the attempt failed and is retried), or None."""
+    if operation == "paaInviaRT":
+        return _rt_refusal(response)
     exchange = _read(operation, response)
     if exchange.answer is None:
         return f"{exchange.fault_code}: {exchange.reason}"

@@ -15,6 +15,7 @@ __all__ = [
     "NotSoap",
     "SoapFaultReceived",
     "local_name",
+    "open_envelope",
     "soap_fault",
     "unwrap",
     "wrap",
@@ -48,6 +49,11 @@ def wrap(message_xml: str) -> bytes:
 def unwrap(data: bytes) -> ET.Element:
     """The message element inside the envelope's Body. Raises ``NotSoap`` (also for bytes that
     are not XML) or ``SoapFaultReceived``."""
+    return open_envelope(data)[1]
+
+
+def open_envelope(data: bytes) -> tuple[ET.Element, ET.Element]:
+    """(the Envelope, the message in its Body): ``unwrap`` keeping the envelope for its Header."""
     try:
         root = parse(data)
     except NotXml as exc:
@@ -63,7 +69,7 @@ def unwrap(data: bytes) -> ET.Element:
     message = children[0]
     if message.tag == f"{{{SOAP_ENV}}}Fault":
         raise SoapFaultReceived(text_of(message, "faultcode") or "", text_of(message, "faultstring") or "")
-    return message
+    return root, message
 
 
 def soap_fault(faultcode: str, faultstring: str) -> bytes:

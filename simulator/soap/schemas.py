@@ -9,10 +9,11 @@ from pathlib import Path
 
 import xmlschema
 
-__all__ = ["PA_FOR_NODE_XSD", "first_error"]
+__all__ = ["PA_FOR_NODE_XSD", "RPT_XSD", "first_error"]
 
 XSD_DIR = Path(__file__).parent / "xsd"
 PA_FOR_NODE_XSD = XSD_DIR / "wsdl" / "xsd" / "paForNode.xsd"
+RPT_XSD = XSD_DIR / "rpt" / "PagInf_RPT_RT_6_2_0.xsd"
 
 
 @cache
