@@ -61,6 +61,7 @@ ERRORE_RESPONSE = "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"
 # The outbox rows' event_type of what goes to a station: a receipt, or a modello 1 RT.
 RECEIPT_OPERATIONS = ("paSendRT", "paSendRTV2", "paaInviaRT")
 RECEIPT_ALREADY_HELD = "PAA_RECEIPT_DUPLICATA"  # the station has it: delivered, not retried
+RT_ALREADY_HELD = "PAA_RT_DUPLICATA"  # the same for a modello 1 RT
 
 _transport: Transport = RequestsTransport()
 
@@ -212,7 +213,8 @@ def _rt_refusal(response: Response) -> str | None:
     if response.truncated or not 200 <= response.status < 300:
         return f"{ERRORE_RESPONSE}: HTTP {response.status}"
     try:
-        return nodo.paa_invia_rt_refusal(unwrap(response.body))
+        refusal = nodo.paa_invia_rt_refusal(unwrap(response.body))
+        return None if refusal is not None and refusal.endswith(RT_ALREADY_HELD) else refusal
     except SoapFaultReceived as fault:
         return f"{ERRORE_RESPONSE}: SOAP Fault {fault.faultcode}"
     except NotSoap as exc:

@@ -105,6 +105,17 @@ def test_a_cancelled_payment_returns_with_esito_error_and_sends_no_rt(
     assert Notifier(app.extensions["sandbox"], RequestsTransport()).deliver_due() == 0
 
 
+def _leave(client: Any, exit_url: str | None) -> str | None:
+    """Where the citizen's last button leads once past the sandbox's own pages (a fault page's
+    button leads to /errore, whose button leads to the EC)."""
+    for _ in range(5):
+        if exit_url is None or client.external(exit_url):
+            break
+        link = client.get(exit_url).elements.get("exit")
+        exit_url = link.attrs.get("href") if link is not None else None
+    return exit_url
+
+
 def _ko(response: Any, name: str = "nodoInviaCarrelloRPTRisposta") -> tuple[str | None, str | None]:
     assert response.status_code == 200, response.get_data(as_text=True)
     result = answer_of(response, name)
@@ -238,3 +249,42 @@ def test_the_password_is_not_kept_in_the_journal(
     entries = api.get("/_sandbox/v1/journal?path=/nodo").get_json()["entries"]
     assert entries and all("pwdpwd123" not in (e.get("requestBody") or "") for e in entries)
     assert "<password>[redacted]</password>" in entries[0]["requestBody"]
+
+
+def test_every_built_in_scenario_ends_at_the_station_with_its_esito_and_an_rt_only_when_paid(
+    app: Flask, api: ApiClient, station: tuple[str, Ledger]
+) -> None:
+    """The return URL carries esito OK exactly when the payment succeeded (ERROR for any other end),
+    and the station gets an RT exactly when the payment's receipt exists (a delayed or lost receipt
+    delays or loses the RT too)."""
+    _, ledger = station
+    scenarios = [s["id"] for s in api.get("/_sandbox/v1/scenarios").get_json()["scenarios"]]
+    notifier = Notifier(app.extensions["sandbox"], RequestsTransport())
+    seen: dict[str, tuple[int | None, str | None]] = {}
+    for n, scenario in enumerate(scenarios):
+        iuv = f"0200000000{n:07d}"
+        answer = post_soap(app.test_client(), "nodoInviaRPT", invia_rpt(iuv, "C", rpt(iuv, "C")))
+        url = answer_of(answer, "nodoInviaRPTRisposta").findtext("url") or ""
+        cart_id = cart_of(app, url)
+        chosen = api.put(f"/_sandbox/v1/carts/{cart_id}/scenario", json={"scenario": scenario})
+        assert chosen.status_code == 200, chosen.get_data(as_text=True)
+        session_id = parse_qs(urlsplit(url).query)["sessionId"][0]
+
+        client = browser(app)
+        checkout = pay(client, f"/c/{cart_id}")
+        notifier.deliver_due()
+
+        exit_url = _leave(client, checkout.exit_url)
+        esito = parse_qs(urlsplit(exit_url).query).get("esito", [None])[0] if exit_url else None
+        seen[scenario] = (checkout.outcome, esito)
+        if exit_url is not None and exit_url.startswith(RETURN):
+            assert parse_qs(urlsplit(exit_url).query)["idSession"] == [session_id], scenario
+            assert esito == ("OK" if checkout.outcome == 0 else "ERROR"), (scenario, exit_url)
+        timeline = api.get(f"/_sandbox/v1/carts/{cart_id}").get_json()["timeline"]
+        receipted = any(e["type"] == "receipt.created" for e in timeline)
+        assert ((EC, iuv) in ledger.rts) == receipted, scenario  # an RT exactly when a receipt exists
+        assert not receipted or checkout.outcome == 0, scenario
+    assert seen["happy-path"] == (0, "OK")
+    assert seen["card-declined"][1] == "ERROR"
+    assert seen["notice-expired"] == (None, "ERROR")  # the fault page's way out
+    assert any(esito == "ERROR" for _, esito in seen.values())

@@ -243,3 +243,57 @@ def test_a_station_slower_than_the_timeout_is_timeout_and_nothing_hangs(
         assert fault_of(api, cart_id)["faultCode"] == "PPT_STAZIONE_INT_PA_TIMEOUT"
     finally:
         app.extensions["sandbox"].close()
+
+
+def test_a_receipt_the_station_refuses_is_retried_until_it_takes_it(app: Flask, api: ApiClient) -> None:
+    from examples.station.app import Ledger as StationLedger
+    from examples.station.app import create_app as station_app
+    from tests.functional.station_factories import BROKER, DEBTS, STATION_ID
+
+    ledger = StationLedger.load(DEBTS)
+    inner = station_app(ledger, BROKER, STATION_ID)
+    refusals = [0]
+
+    def refusing_once(environ: Any, start_response: Any) -> Any:
+        if environ.get("HTTP_SOAPACTION", "").strip('"') == "paSendRTV2" and refusals[0] == 0:
+            refusals[0] += 1
+            start_response("200 OK", [("Content-Type", "text/xml")])
+            return [
+                b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+                b'<p:paSendRTV2Response xmlns:p="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd">'
+                b"<outcome>KO</outcome><fault><faultCode>PAA_SYSTEM_ERROR</faultCode>"
+                b"<faultString>down</faultString><id>station</id></fault>"
+                b"</p:paSendRTV2Response></s:Body></s:Envelope>"
+            ]
+        return inner(environ, start_response)
+
+    with serving(refusing_once) as url:
+        set_station(api, url)
+        assert pay(browser(app), f"/c/{create_cart(api, station_notice())}").outcome == 0
+        assert deliver(app) == 1
+        [first] = api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]
+        assert first["status"] == "pending" and "PAA_SYSTEM_ERROR" in first["lastError"]
+        assert (EC, PAYABLE) not in ledger.receipts
+        api.post("/_sandbox/v1/clock/advance", json={"seconds": 3600})
+        assert deliver(app) == 1
+    [again] = api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]
+    assert (again["status"], again["attemptCount"]) == ("delivered", 2)
+    assert (EC, PAYABLE) in ledger.receipts
+
+
+def test_the_receipt_duplicated_scenario_sends_it_twice_and_the_station_keeps_one(
+    app: Flask, api: ApiClient, station: tuple[str, Ledger]
+) -> None:
+    _, ledger = station
+    cart_id = create_cart(api, station_notice())
+    assert (
+        api.put(f"/_sandbox/v1/carts/{cart_id}/scenario", json={"scenario": "receipt-duplicated"}).status_code
+        == 200
+    )
+
+    assert pay(browser(app), f"/c/{cart_id}").outcome == 0
+    assert deliver(app) == 2
+
+    rows = api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]
+    assert [(r["event"], r["status"]) for r in rows] == [("paSendRTV2", "delivered")] * 2
+    assert list(ledger.receipts) == [(EC, PAYABLE)]
