@@ -297,3 +297,33 @@ def test_the_receipt_duplicated_scenario_sends_it_twice_and_the_station_keeps_on
     rows = api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]
     assert [(r["event"], r["status"]) for r in rows] == [("paSendRTV2", "delivered")] * 2
     assert list(ledger.receipts) == [(EC, PAYABLE)]
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, b"<html><body>Bad gateway</body></html>"),
+        (200, b"not xml"),
+        (
+            500,
+            b"<s:Envelope xmlns:s='http://schemas.xmlsoap.org/soap/envelope/'><s:Body><s:Fault/></s:Body></s:Envelope>",
+        ),
+        (204, b""),
+    ],
+    ids=["html", "not-xml", "soap-fault", "empty"],
+)
+def test_a_receipt_answer_that_is_not_the_stations_ok_keeps_it_pending(
+    app: Flask, api: ApiClient, station: tuple[str, Ledger], status: int, body: bytes
+) -> None:
+    from simulator.notify.transport import MockTransport, Response
+
+    assert pay(browser(app), f"/c/{create_cart(api, station_notice())}").outcome == 0
+    transport = MockTransport(lambda _request: Response(status, body))
+
+    assert Notifier(app.extensions["sandbox"], transport).deliver_due() == 1
+
+    [request] = transport.requests
+    assert request.headers["SOAPAction"] == '"paSendRTV2"'
+    [row] = api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]
+    assert row["status"] == "pending", row
+    assert row["lastError"]
