@@ -16,6 +16,7 @@ from simulator.services import notifications, offline
 from simulator.services.notifications import OrganizationView
 from simulator.services.offline import NoticeStatus
 from simulator.services.outbound import NOTIFIED_EVENTS, STATUSES
+from simulator.services.station import RECEIPT_OPERATIONS
 from simulator.web.pipeline import unit
 from simulator.web.wire import Fields, compact, format_datetime, query_int
 
@@ -83,8 +84,9 @@ def list_deliveries() -> Response:
     if status is not None and status not in STATUSES:
         raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")
     event = args.get("event") or None
-    if event is not None and event not in NOTIFIED_EVENTS:
-        raise InvalidInput("event", f"must be one of {', '.join(NOTIFIED_EVENTS)}")
+    known = NOTIFIED_EVENTS + RECEIPT_OPERATIONS  # and what goes to a creditor's station
+    if event is not None and event not in known:
+        raise InvalidInput("event", f"must be one of {', '.join(known)}")
     cart = args.get("cart") or None
     if cart is not None and not _is_cart_id(cart):
         raise InvalidInput("cart", "must be a cart id (a UUID)")

@@ -69,7 +69,7 @@ def test_a_citizen_pays_a_station_notice_and_the_station_gets_its_receipt(
     assert receipt.findtext("noticeNumber") == PAYABLE
     assert receipt.findtext("paymentAmount") == "120.50"  # the station's amount, not the cart's
     assert ledger.debts[(EC, PAYABLE)].status == "paid"
-    [delivery] = api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]
+    [delivery] = api.get("/_sandbox/v1/deliveries?event=paSendRTV2").get_json()["deliveries"]
     assert (delivery["event"], delivery["status"]) == ("paSendRTV2", "delivered")
     detail = api.get(f"/_sandbox/v1/deliveries/{delivery['id']}").get_json()
     assert "paSendRTV2Request" in detail["soapBody"]
