@@ -52,12 +52,14 @@ __all__ = [
     "headers",
     "receipt_refusal",
     "station_of",
+    "unsent",
     "verify",
 ]
 
 IRRAGGIUNGIBILE = "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE"
 TIMEOUT = "PPT_STAZIONE_INT_PA_TIMEOUT"
 ERRORE_RESPONSE = "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"
+SYSTEM_ERROR = "PPT_SYSTEM_ERROR"  # a request the node could not build valid
 # The outbox rows' event_type of what goes to a station: a receipt, or a modello 1 RT.
 RECEIPT_OPERATIONS = ("paSendRT", "paSendRTV2", "paaInviaRT")
 RECEIPT_ALREADY_HELD = "PAA_RECEIPT_DUPLICATA"  # the station has it: delivered, not retried
@@ -90,7 +92,10 @@ def headers(operation: str) -> dict[str, str]:
 
 def verify(unit: Unit, station: Station, fiscal_code: str, nav: str, cart_id: str | None) -> NoticeInfo:
     """paVerifyPaymentNotice: the notice's data as the station tells it, or its PaymentFault."""
-    request = pfn.verify_request(_addressing(station, fiscal_code), fiscal_code, nav)
+    try:
+        request = pfn.verify_request(_addressing(station, fiscal_code), fiscal_code, nav)
+    except pfn.InvalidMessage as exc:
+        _fail(unit, "paVerifyPaymentNotice", cart_id, SYSTEM_ERROR, f"the request is invalid: {exc}")
     answer = _call(unit, station, "paVerifyPaymentNotice", request, cart_id)
     data = pfn.verify_data(answer)
     if data.amount is None:
@@ -111,9 +116,12 @@ def activate(unit: Unit, station: Station, info: NoticeInfo, cart_id: str | None
     """paGetPayment(V2): the payment the station binds to the notice (its amount may differ from
     the verify's: the station's word at activation is the one paid)."""
     operation = station.operations[0]
-    request = pfn.get_payment_request(
-        operation, _addressing(station, info.fiscal_code), info.fiscal_code, info.nav, info.amount
-    )
+    try:
+        request = pfn.get_payment_request(
+            operation, _addressing(station, info.fiscal_code), info.fiscal_code, info.nav, info.amount
+        )
+    except pfn.InvalidMessage as exc:
+        _fail(unit, operation, cart_id, SYSTEM_ERROR, f"the request is invalid: {exc}")
     answer = _call(unit, station, operation, request, cart_id)
     try:
         data = pfn.payment_data(answer)
@@ -226,14 +234,18 @@ def _rt_refusal(response: Response) -> str | None:
 
 def enqueue_receipt(
     unit: Unit, station: Station, receipt: Receipt, *, at: datetime, cart_id: str | None
-) -> Delivery:
+) -> Delivery | None:
     """paSendRT(V2) of ``receipt``, written to the outbox in the payment's transaction: the
     delivery worker sends it and retries it on the notifications' schedule."""
     operation = station.operations[1]
     document = render_receipt(
         receipt, id_broker_pa=station.id_broker_pa, id_station=station.id_station, version=station.version
     )
-    message = pfn.check(document.split("?>", 1)[1].strip())
+    try:
+        message = pfn.check(document.split("?>", 1)[1].strip())
+    except pfn.InvalidMessage as exc:  # never sent: the station would rightly refuse it
+        unsent(unit, operation, cart_id, f"the receipt is not valid against paForNode.xsd: {exc}", at=at)
+        return None
     row = Delivery(
         id="dlv_" + unit.ids.hex(),
         webhook_id="msg_" + unit.ids.hex(),
@@ -247,6 +259,18 @@ def enqueue_receipt(
     )
     unit.notifications.insert_deliveries([row])
     return row
+
+
+def unsent(unit: Unit, operation: str, cart_id: str | None, reason: str, *, at: datetime) -> None:
+    """A message for the station the sandbox could not build valid: in the timeline, not sent."""
+    unit.record(
+        EventType.STATION_CALLED,
+        at=at,
+        cart_id=cart_id,
+        operation=operation,
+        outcome="NOT_SENT",
+        reason=reason[:300],
+    )
 
 
 def receipt_refusal(operation: str, response: Response) -> str | None:

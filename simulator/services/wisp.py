@@ -23,7 +23,7 @@ from simulator.domain.rpt import Rpt, WispRpt, WispSession, read_rpt, render_rt
 from simulator.domain.station import Station
 from simulator.services import checkout, notices
 from simulator.services.checkout import CartRequest
-from simulator.services.station import station_of
+from simulator.services.station import station_of, unsent
 from simulator.services.unit import Unit
 from simulator.soap import nodo_per_pa as nodo
 from simulator.soap.safe_xml import parse
@@ -117,8 +117,9 @@ def enqueue_rt(unit: Unit, cart: Cart, receipt: Receipt, *, at: datetime) -> Del
         fee=receipt.fee,
     )
     error = first_error(parse(rt.encode()), RPT_XSD)
-    if error is not None:  # the sandbox's own RT: a bug, never the station's fault
-        raise AssertionError(f"the RT the sandbox built is invalid: {error}")
+    if error is not None:  # never sent: the station would rightly refuse it
+        unsent(unit, RT_OPERATION, cart.id, f"the RT is not valid against its XSD: {error}", at=at)
+        return None
     body = nodo.paa_invia_rt(
         id_broker_pa=session.id_broker_pa,
         id_station=session.id_station,

@@ -327,3 +327,21 @@ def test_a_receipt_answer_that_is_not_the_stations_ok_keeps_it_pending(
     [row] = api.get("/_sandbox/v1/deliveries").get_json()["deliveries"]
     assert row["status"] == "pending", row
     assert row["lastError"]
+
+
+def test_a_receipt_the_sandbox_cannot_build_valid_is_never_sent_and_the_timeline_says_why(app: Flask) -> None:
+    from dataclasses import replace
+
+    from simulator.domain.station import Station
+    from simulator.services import station as station_service
+    from tests.unit.receipt_factories import receipt
+
+    invalid = replace(receipt(), notice_number="12")  # stNoticeNumber is 18 digits
+    target = Station("https://station.example/pa", "77777777777", "77777777777_01")
+    with app.extensions["sandbox"].unit("default") as unit:
+        sent = station_service.enqueue_receipt(unit, target, invalid, at=unit.now, cart_id=None)
+        events = list(unit._events)
+
+    assert sent is None
+    assert [(e.type.value, e.data["outcome"]) for e in events] == [("station.called", "NOT_SENT")]
+    assert "paForNode.xsd" in str(events[0].data["reason"])
