@@ -345,3 +345,19 @@ def test_a_receipt_the_sandbox_cannot_build_valid_is_never_sent_and_the_timeline
     assert sent is None
     assert [(e.type.value, e.data["outcome"]) for e in events] == [("station.called", "NOT_SENT")]
     assert "paForNode.xsd" in str(events[0].data["reason"])
+
+
+def test_a_notice_typed_on_the_pages_shows_the_stations_data_and_is_paid_there(
+    app: Flask, api: ApiClient, station: tuple[str, Ledger]
+) -> None:
+    _, ledger = station
+    pages = browser(app)
+    form = pages.get("/inserisci-dati-avviso")
+    shown = pages.submit(form, "notice-form", {"billCode": PAYABLE, "cf": EC})
+
+    assert shown.path == "/dati-pagamento"
+    assert "120,50" in shown.html and "TARI 2026 - prima rata" in shown.html
+    result = pay(pages, f"/{EC}{PAYABLE}")
+    assert result.outcome == 0
+    assert deliver(app) == 1
+    assert (EC, PAYABLE) in ledger.receipts
