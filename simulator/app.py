@@ -51,6 +51,7 @@ def create_app(
         control_api,
         errors,
         gpd_api,
+        nodo_api,
         notify_api,
         pages,
         pages_setup,
@@ -69,6 +70,7 @@ def create_app(
         sandbox_api.bp,
         control_api.bp,
         notify_api.bp,
+        nodo_api.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)

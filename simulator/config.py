@@ -56,6 +56,8 @@ class Settings:
     notify_timeout_seconds: float = 10.0  # one attempt, the whole exchange
     notify_poll_seconds: float = 0.5  # how often the delivery thread looks for due deliveries
     notify_concurrency: int = 4  # attempts in flight per worker process
+    # A creditor's station (SOAP): the node's verify/activation call waits at most this long.
+    station_timeout_seconds: float = 5.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -116,6 +118,7 @@ class Settings:
         for name, key in (
             ("NOTIFY_TIMEOUT_SECONDS", "notify_timeout_seconds"),
             ("NOTIFY_POLL_SECONDS", "notify_poll_seconds"),
+            ("STATION_TIMEOUT_SECONDS", "station_timeout_seconds"),
         ):
             if (v := get(name)) is not None:
                 values[key] = _seconds(prefix + name, v)

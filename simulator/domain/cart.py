@@ -15,6 +15,7 @@ from enum import Enum
 from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.domain.return_signature import ReturnOutcome
+from simulator.domain.rpt import WispSession
 from simulator.domain.selection import ScenarioChoice
 
 MAX_NOTICES = 5
@@ -66,6 +67,8 @@ class Cart:
     # gets the signed outcome appended (the cart's "sandbox" object, else its EC's settings).
     notify_url: str | None = None
     append_outcome: bool = False
+    # Modello 1: the cart a station's nodoInviaRPT / nodoInviaCarrelloRPT became (None otherwise).
+    wisp: WispSession | None = None
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at

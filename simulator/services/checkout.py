@@ -3,7 +3,7 @@ will run it) and read it back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from simulator.domain import debt_position as dp
 from simulator.domain.cart import Cart, PaymentNotice, ReturnUrls, new_cart
@@ -11,6 +11,7 @@ from simulator.domain.ec_settings import EcSettings, url_allowed
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.domain.events import EventType
 from simulator.domain.return_signature import check_appendable
+from simulator.domain.rpt import WispSession
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.model import NoticeFacts
 from simulator.services.outbound import ec_secret
@@ -34,15 +35,18 @@ class CartRequest:
     append_outcome: bool | None = None
 
 
-def create_cart(unit: Unit, request: CartRequest) -> Cart:
+def create_cart(
+    unit: Unit, request: CartRequest, *, cart_id: str | None = None, wisp: WispSession | None = None
+) -> Cart:
     """A new cart, and the scenario that will run it: the header's, else the body's (an unknown id
-    in either is ``UnknownScenario``), else the rules' for its notices."""
+    in either is ``UnknownScenario``), else the rules' for its notices. ``cart_id`` and ``wisp``:
+    a cart a station's RPTs became (modello 1)."""
     choice = _choice(unit.engine, request)
     append = opt_in(unit, request.notices[0].fiscal_code, request.return_urls, request.append_outcome)
     if append:  # the EC's secret exists from now on: reading the signed return URL writes nothing
         ec_secret(unit, request.notices[0].fiscal_code)
     cart = new_cart(
-        unit.ids.uuid(),
+        cart_id or unit.ids.uuid(),
         request.notices,
         request.return_urls,
         unit.now,
@@ -54,6 +58,8 @@ def create_cart(unit: Unit, request: CartRequest) -> Cart:
         notify_url=request.notify_url,
         append_outcome=append,
     )
+    if wisp is not None:
+        cart = replace(cart, wisp=wisp)
     for notice in cart.notices:
         _check_position(unit, notice)
     unit.checkout.insert_cart(cart)

@@ -33,6 +33,8 @@ from simulator.scenario.model import NotifyMode, NotifyStep
 from simulator.services.clock import shifted
 from simulator.services.context import Sandbox
 from simulator.services.outbound import DELIVERED, FAILED, PENDING, ec_secret
+from simulator.services.station import RECEIPT_OPERATIONS, receipt_refusal
+from simulator.services.station import headers as station_headers
 from simulator.services.unit import Unit
 from simulator.storage.notifications import DeliveryQueue, NotificationRepository
 from simulator.storage.tenants import clock_offset
@@ -61,10 +63,11 @@ class _Outcome:
     excerpt: str | None
     latency_ms: float
     simulated: bool = False
+    refused: bool = False  # a 2xx whose SOAP answer says no (a station's paSendRT KO)
 
     @property
     def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        return self.status is not None and 200 <= self.status < 300 and not self.refused
 
 
 class Notifier:
@@ -186,6 +189,8 @@ class Notifier:
         return None if webhook is None else webhook.secret
 
     def _send(self, delivery: Delivery, secret: str, now: datetime | None) -> _Outcome:
+        if delivery.event_type in RECEIPT_OPERATIONS:
+            return self._send_to_station(delivery)
         body = delivery.body.encode("utf-8")
         headers = {
             "Content-Type": "application/json",
@@ -199,6 +204,19 @@ class Notifier:
             kind = type(exc).__name__.lower()
             return _Outcome(None, f"{kind}: {exc}", None, _ms(started))
         return _Outcome(response.status, _error_of(response), _excerpt(response), _ms(started))
+
+    def _send_to_station(self, delivery: Delivery) -> _Outcome:
+        """A receipt to a creditor's station: SOAP, judged by its answer's outcome too."""
+        started = time.perf_counter()
+        operation = delivery.event_type
+        request = Request(delivery.url, station_headers(operation), delivery.body.encode(), self.timeout)
+        try:
+            response = self.transport.send(request)
+        except TransportError as exc:
+            return _Outcome(None, f"{type(exc).__name__.lower()}: {exc}", None, _ms(started))
+        refusal = receipt_refusal(operation, response)
+        error = refusal if 200 <= response.status < 300 else _error_of(response)
+        return _Outcome(response.status, error, _excerpt(response), _ms(started), refused=refusal is not None)
 
     def _finish(
         self, claim: Claim, number: int, outcome: _Outcome, now: datetime | None, *, give_up: bool = False

@@ -14,6 +14,7 @@ from simulator.domain.ec_settings import EcSettings, check_http_url
 from simulator.domain.errors import InvalidInput, SandboxNotFound
 from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
 from simulator.domain.organization import Organization
+from simulator.domain.station import Station
 from simulator.notify.signing import new_secret
 from simulator.services import organizations
 from simulator.services.outbound import NOTIFIED_EVENTS, PENDING, ec_settings, save_settings
@@ -40,6 +41,7 @@ MAX_WEBHOOKS_PER_EC = 20
 class OrganizationView:
     organization: Organization
     settings: EcSettings
+    station: Station | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +55,33 @@ class DeliveryDetail:
 
 def organization(unit: Unit, fiscal_code: str) -> OrganizationView:
     org, settings = ec_settings(unit, parse_fiscal_code(fiscal_code))
-    return OrganizationView(org, settings)
+    return OrganizationView(org, settings, Station.from_stored(org.settings.get("station")))
 
 
-def set_organization(unit: Unit, fiscal_code: str, new: EcSettings) -> OrganizationView:
-    """Replace the EC's settings; its secret is kept unless ``new`` gives one."""
+KEEP_STATION = object()  # set_organization's default: the station stays as it is
+
+
+def set_organization(
+    unit: Unit,
+    fiscal_code: str,
+    new: EcSettings,
+    station: Station | object | None = KEEP_STATION,
+    own_hosts: tuple[str, ...] = (),
+) -> OrganizationView:
+    """Replace the EC's settings; its secret is kept unless ``new`` gives one. ``station``: the
+    EC's own station (None removes it); ``own_hosts``: where the sandbox answers, which a station
+    may not point at."""
     fiscal_code = parse_fiscal_code(fiscal_code)
     new.check()
+    if isinstance(station, Station):
+        station.check(own_hosts)
     org, current = ec_settings(unit, fiscal_code)
     settings = replace(new, secret=new.secret or current.secret)
     save_settings(unit, org, settings)
-    return OrganizationView(org, settings)
+    if station is not KEEP_STATION:
+        stored = station.stored() if isinstance(station, Station) else None
+        unit.tenants.set_settings(fiscal_code, {**org.settings, **settings.stored(), "station": stored})
+    return organization(unit, fiscal_code)
 
 
 # --- subscriptions --------------------------------------------------------------------------------

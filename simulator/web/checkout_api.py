@@ -39,8 +39,12 @@ def _checkout_base() -> str:
     return (sandbox().settings.checkout_url or request.host_url).rstrip("/")
 
 
-def _redirect_url(cart: Cart) -> str:
+def redirect_url_of(cart: Cart) -> str:
+    """Where the cart's payment starts (Checkout's checkoutRedirectUrl)."""
     return f"{_public_base()}/ecommerce/checkout/v1/carts/{cart.id}/redirect?clientId={CLIENT_ID}"
+
+
+_redirect_url = redirect_url_of
 
 
 def parse_cart_request(body: Any, api_version: int) -> CartRequest:

@@ -1,0 +1,108 @@
+"""A creditor's own station (the technology partner's SOAP endpoint the node calls): where it is,
+who it is on the node (broker and station ids), which primitives' version it speaks, where modello 1
+citizens return, and its password. Pure: validation here, storage in the organization's settings.
+
+Version 1 speaks ``paGetPayment`` / ``paSendRT``; version 2 ``paGetPaymentV2`` / ``paSendRTV2``
+(both verify with ``paVerifyPaymentNotice``), as the node's station configuration says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from simulator.domain.ec_settings import check_http_url
+from simulator.domain.errors import InvalidInput
+
+__all__ = ["STATION_ID", "Station", "is_own_address"]
+
+# stText35 in paForNode.xsd; the node's ids are conventionally <broker fiscal code>_<nn>.
+STATION_ID = re.compile(r"[^\s<>&]{1,35}")
+_PASSWORD = re.compile(r"\S{8,15}")  # stPassword: 8 to 15 characters
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    url: str
+    id_broker_pa: str
+    id_station: str
+    version: int = 2
+    redirect_url: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any] | None) -> Station | None:
+        if not stored:
+            return None
+        return cls(
+            url=stored["url"],
+            id_broker_pa=stored["idBrokerPA"],
+            id_station=stored["idStation"],
+            version=int(stored.get("version", 2)),
+            redirect_url=stored.get("redirectUrl"),
+            password=stored.get("password"),
+        )
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "idBrokerPA": self.id_broker_pa,
+            "idStation": self.id_station,
+            "version": self.version,
+            "redirectUrl": self.redirect_url,
+            "password": self.password,
+        }
+
+    def check(self, own_hosts: tuple[str, ...] = ()) -> Station:
+        """Every field valid, or InvalidInput naming it. ``own_hosts``: host[:port] values the
+        sandbox answers on; a station there would make the node call itself."""
+        check_http_url(self.url, "station.url")
+        if is_own_address(self.url, own_hosts):
+            raise InvalidInput("station.url", "must not be the sandbox itself")
+        for name, value in (
+            ("station.idBrokerPA", self.id_broker_pa),
+            ("station.idStation", self.id_station),
+        ):
+            if not STATION_ID.fullmatch(value):
+                raise InvalidInput(name, "must be 1 to 35 characters, no spaces")
+        if self.version not in (1, 2):
+            raise InvalidInput("station.version", "must be 1 or 2")
+        if self.redirect_url is not None:
+            check_http_url(self.redirect_url, "station.redirectUrl")
+        if self.password is not None and not _PASSWORD.fullmatch(self.password):
+            raise InvalidInput("station.password", "must be 8 to 15 characters, no spaces")
+        return self
+
+    @property
+    def operations(self) -> tuple[str, str]:
+        """(activation, receipt) operation names of this station's version."""
+        return ("paGetPayment", "paSendRT") if self.version == 1 else ("paGetPaymentV2", "paSendRTV2")
+
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def is_own_address(url: str, own_hosts: tuple[str, ...]) -> bool:
+    """Whether ``url`` points at one of ``own_hosts`` (``host`` or ``host:port`` as a Host header
+    carries it; the scheme's default port implied; every loopback name is the same host)."""
+    parts = urlsplit(url)
+    default = 443 if parts.scheme.lower() == "https" else 80
+    target = (_host(parts.hostname or ""), parts.port or default)
+    for own in own_hosts:
+        own_parts = urlsplit(f"//{own}")
+        try:
+            port = own_parts.port
+        except ValueError:
+            continue
+        host = _host(own_parts.hostname or "")
+        if target in ((host, port or default), (host, port)):
+            return True
+    return False
+
+
+def _host(name: str) -> str:
+    name = name.lower()
+    return "loopback" if name in _LOOPBACK or name.startswith("127.") else name
