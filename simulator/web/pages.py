@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from simulator.domain import psps, test_cards
-from simulator.domain.cart import Ending
+from simulator.domain.cart import Ending, check_cart_id
 from simulator.domain.codes import parse_rpt_id
 from simulator.domain.italian_time import wall_clock
 from simulator.domain.payment import shown_outcome
@@ -96,7 +96,9 @@ def deep_link(rpt_id: str) -> Response:
 @bp.get("/c/<cart_id>")
 def cart_entry(cart_id: str) -> Response:
     """A browser cannot send X-Sandbox-Tenant: without the header, the cart's own tenant applies
-    (cart ids are random UUIDs, unique across tenants), found in the request's one unit."""
+    (cart ids are random UUIDs, unique across tenants), found in the request's one unit. An id
+    that is no UUID is a malformed link (400), not a cart that could not be found."""
+    check_cart_id(cart_id)
     opened = (
         ps.page_unit(entry=True)
         if "X-Sandbox-Tenant" in request.headers
@@ -130,18 +132,24 @@ def payment_details() -> Response:
 
 @bp.route("/inserisci-email", methods=["GET", "POST"])
 def enter_email() -> Response:
+    """The email, asked twice as checkout asks it: the cart's ``emailNotice`` fills the first field
+    only, the second starts empty until the payer has confirmed the address once. "Indietro" on a
+    cart leaves for the cart's cancel URL at once, as checkout does (nothing was activated yet)."""
     heading = _("Inserisci la tua email")
     if request.method == "GET":
         with ps.page_unit(write=False) as unit:
             current = flow.step(unit, flow.Need.NOTHING)
-        email = current.state.email or ""
+            leave_url = _leave_url(unit, current)
+        state = current.state
+        email = state.email or ""
         return page(
             "email.html",
             heading,
-            state=current.state,
+            state=state,
             form=forms.Form(),
             email_value=email,
-            confirm_value=email,
+            confirm_value=email if state.email_confirmed else "",
+            leave_url=leave_url,
         )
     ps.check_csrf()
     with ps.page_unit() as unit:
@@ -149,7 +157,9 @@ def enter_email() -> Response:
         form = forms.parse_email(request.form)
         if form.ok:
             current.state.email = form.get("email")
+            current.state.email_confirmed = True
             ps.save(unit, current)
+        leave_url = _leave_url(unit, current)
     if not form.ok:
         return page(
             "email.html",
@@ -159,8 +169,16 @@ def enter_email() -> Response:
             form=form,
             email_value=form.get("email"),
             confirm_value=form.get("confirmEmail"),
+            leave_url=leave_url,
         )
     return see_other("/scegli-metodo")
+
+
+def _leave_url(unit: Unit, current: ps.Current) -> str:
+    """Where "Indietro" on the first page leads: a cart's cancel URL; a notice's details page."""
+    if current.state.origin != ps.ORIGIN_CART:
+        return "/dati-pagamento"
+    return flow.exit_url(unit, current, Ending.CANCELLED)
 
 
 @bp.route("/scegli-metodo", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from tests.functional.pages_factories import (
     EC,
     EMAIL,
     ERROR_URL,
+    NAV,
     OK_URL,
     OTHER_NAV,
     WAITING_URL,
@@ -136,14 +137,24 @@ def test_cancelling_on_the_summary_asks_for_confirmation_then_leads_to_the_cance
     assert receipts_of(api) == []
 
 
-def test_indietro_on_the_carts_first_page_cancels_to_the_cancel_url(app: Flask, api: ApiClient) -> None:
+def test_indietro_on_the_carts_first_page_goes_straight_to_the_cancel_url(app: Flask, api: ApiClient) -> None:
     pages = browser(app)
     page = pages.get(f"/c/{create_cart(api)}")
 
-    left = pages.submit(page, "leave-form")
+    assert page.href("back") == CANCEL_URL
+    refused = pages.submit(page, "email-form", {"email": EMAIL, "confirmEmail": "x"})
+    assert refused.href("back") == CANCEL_URL  # the form shown again keeps the way out
 
-    assert left.path == "/annullato"
-    assert left.href("exit") == CANCEL_URL
+
+def test_indietro_on_a_typed_notices_email_page_goes_back_to_its_details(app: Flask) -> None:
+    pages = browser(app)
+    page = pages.get("/inserisci-dati-avviso")
+    page = pages.submit(page, "notice-form", {"billCode": NAV, "cf": EC})
+
+    page = pages.get(page.href("continue"))
+
+    assert page.path == "/inserisci-email"
+    assert page.href("back") == "/dati-pagamento"
 
 
 def test_a_3ds_card_asks_for_the_code_then_succeeds(app: Flask, api: ApiClient) -> None:
@@ -197,12 +208,30 @@ def test_another_method_goes_straight_to_the_psp_list(app: Flask, api: ApiClient
     assert result.outcome == 0
 
 
-def test_the_email_page_is_prefilled_from_the_carts_email_notice(app: Flask, api: ApiClient) -> None:
-    page = browser(app).get(f"/c/{create_cart(api, email='Ente.Cittadino@Example.com')}")
+def test_the_carts_email_notice_fills_the_email_but_its_confirmation_starts_empty(
+    app: Flask, api: ApiClient
+) -> None:
+    pages = browser(app)
+    page = pages.get(f"/c/{create_cart(api, email='Ente.Cittadino@Example.com')}")
 
     assert page.path == "/inserisci-email"
     assert page.by_id("email").attrs["value"] == "Ente.Cittadino@Example.com"
-    assert page.by_id("confirmEmail").attrs["value"] == "Ente.Cittadino@Example.com"
+    assert page.by_id("confirmEmail").attrs["value"] == ""
+    refused = pages.submit(page, "email-form")
+    assert refused.status == 422
+    assert refused.text_of("confirmEmail-error") == "Campo obbligatorio"
+    assert pages.get("/scegli-metodo").path == "/inserisci-email"  # nothing was kept
+
+
+def test_an_email_once_confirmed_is_shown_in_both_fields_when_coming_back(app: Flask, api: ApiClient) -> None:
+    pages = browser(app)
+    page = pages.get(f"/c/{create_cart(api, email=None)}")
+    pages.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
+
+    again = pages.get("/inserisci-email")
+
+    assert again.by_id("email").attrs["value"] == EMAIL
+    assert again.by_id("confirmEmail").attrs["value"] == EMAIL
 
 
 def test_the_cart_page_summarizes_the_first_notice_and_counts_the_others(app: Flask, api: ApiClient) -> None:
@@ -229,6 +258,24 @@ def test_an_unknown_cart_gets_a_clear_not_found_page(app: Flask) -> None:
 
     assert page.status == 404
     assert page.heading == "Il carrello non è stato trovato"
+    assert_page_frame(page)
+
+
+@pytest.mark.parametrize(
+    "cart_id",
+    [
+        "not-a-uuid",
+        "00000000-0000-0000-0000-00000000000Z",
+        "%00",
+        "a" * 300,
+        "00000000000000000000000000000000",
+    ],
+)
+def test_a_cart_link_whose_id_is_no_uuid_is_a_bad_request_page(app: Flask, cart_id: str) -> None:
+    page = browser(app).get(f"/c/{cart_id}")
+
+    assert page.status == 400
+    assert page.heading == "La richiesta non è valida"
     assert_page_frame(page)
 
 
