@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from werkzeug.routing import BaseConverter
 
@@ -32,6 +33,14 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+
+
+class PagesSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked ``Secure`` whenever the page was served over HTTPS (directly,
+    or behind a trusted proxy that says so): a browser then never sends it over plain HTTP."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
 
 
 class RptIdConverter(BaseConverter):
@@ -68,6 +77,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",  # a cross-site form post arrives without it: nothing to act on
         SESSION_COOKIE_HTTPONLY=True,
     )
+    app.session_interface = PagesSessionInterface()
     Babel(app, locale_selector=page_language, default_locale=DEFAULT_LANGUAGE)
     app.url_map.converters["rptid"] = RptIdConverter
     app.jinja_env.filters["euro"] = format_euro_it
@@ -87,7 +97,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        if surface() != "pages":
+        if surface() != "pages" and response.mimetype != "text/html":  # an API's JSON: not a page
             return response
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import get_current_url
 
 from simulator.domain.errors import InvalidInput, TenantError
@@ -86,6 +87,10 @@ def wrap_views(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    if app.extensions["sandbox"].settings.trust_proxy:
+        # the proxy's view of the request (scheme, host, client) replaces the socket's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
