@@ -12,8 +12,7 @@ from flask_babel import Babel
 from werkzeug.routing import BaseConverter
 
 from simulator.domain.codes import Nav
-from simulator.domain.money import format_euro_it
-from simulator.web import pages_i18n, pages_session
+from simulator.web import pages_i18n, pages_session, pages_text
 from simulator.web.errors import surface
 
 LANGUAGES = ("it", "en")
@@ -80,7 +79,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = PagesSessionInterface()
     Babel(app, locale_selector=page_language, default_locale=DEFAULT_LANGUAGE)
     app.url_map.converters["rptid"] = RptIdConverter
-    app.jinja_env.filters["euro"] = format_euro_it
+    app.jinja_env.filters["euro"] = pages_text.euro  # in the page's language
     app.jinja_env.filters["grouped"] = grouped
     app.jinja_env.globals["csrf_token"] = pages_session.csrf_token  # also inside imported macros
     app.jinja_env.autoescape = True  # every template, whatever its extension: user data is escaped
