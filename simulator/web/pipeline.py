@@ -27,8 +27,9 @@ access_log = logging.getLogger("simulator.access")
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 
+STATIC = "/static/"
 # Not journaled: the journal itself, health probes and static files.
-UNJOURNALED = ("/_sandbox/v1/journal", "/_sandbox/v1/health", "/static/")
+UNJOURNALED = ("/_sandbox/v1/journal", "/_sandbox/v1/health", STATIC)
 CART_ID = re.compile(r"/(?:carts|c)/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 
@@ -105,8 +106,11 @@ def init_app(app: Flask) -> None:
             response.headers["X-Request-Id"] = request_id()
         if not request.path.startswith(UNJOURNALED):
             _journal(response)
-        if sandbox().settings.log_requests:
-            access_log.info(
+        # a page's styles and fonts would be most of the log: they are logged at DEBUG level only
+        level = logging.DEBUG if request.path.startswith(STATIC) else logging.INFO
+        if sandbox().settings.log_requests and access_log.isEnabledFor(level):
+            access_log.log(
+                level,
                 json.dumps(
                     {
                         "method": request.method,
@@ -117,7 +121,7 @@ def init_app(app: Flask) -> None:
                         "requestId": request_id(),
                     },
                     separators=(",", ":"),
-                )
+                ),
             )
         return response
 
