@@ -9,6 +9,8 @@ from urllib.parse import quote, urlencode
 from flask import Response, render_template
 from flask_babel import gettext as _
 
+from simulator.web.pages_setup import with_page_headers
+
 
 def cart_page_url(checkout_base: str, cart_id: str, client_id: str) -> str:
     """The cart's first page, its id and the client id encoded (they come from the request)."""
@@ -17,4 +19,4 @@ def cart_page_url(checkout_base: str, cart_id: str, client_id: str) -> str:
 
 def redirect_page(target: str) -> Response:
     html = render_template("pages/redirect.html", heading=_("Ti stiamo portando al pagamento"), target=target)
-    return Response(html, status=200, mimetype="text/html")
+    return with_page_headers(Response(html, status=200, mimetype="text/html"))

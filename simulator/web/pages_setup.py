@@ -96,10 +96,14 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        if surface() != "pages" and response.mimetype != "text/html":  # an API's JSON: not a page
-            return response
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if response.mimetype == "text/html":
-            response.headers["Cache-Control"] = "no-store"  # the back button asks the server again
-        return response
+        return with_page_headers(response) if surface() == "pages" else response
+
+
+def with_page_headers(response: Response) -> Response:
+    """The pages' security headers (also on their error pages and static files, and on a page
+    served under an API's path, the redirect hop); an HTML page is never cached."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"  # the back button asks the server again
+    return response
