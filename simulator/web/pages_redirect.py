@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 from flask import Response, render_template
 from flask_babel import gettext as _
 
-from simulator.web.pages_setup import with_page_headers
+from simulator.web.pages_setup import remember_language, with_page_headers
 
 
 def cart_page_url(checkout_base: str, cart_id: str, client_id: str) -> str:
@@ -18,5 +18,6 @@ def cart_page_url(checkout_base: str, cart_id: str, client_id: str) -> str:
 
 
 def redirect_page(target: str) -> Response:
+    remember_language()  # its language link works like any page's
     html = render_template("pages/redirect.html", heading=_("Ti stiamo portando al pagamento"), target=target)
     return with_page_headers(Response(html, status=200, mimetype="text/html"))

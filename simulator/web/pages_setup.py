@@ -53,6 +53,13 @@ def page_language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def remember_language() -> None:
+    """``?lang=en`` (or ``it``) sets the language of this page and of the pages that follow."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+
+
 def lang_url(lang: str) -> str:
     """This page's address with ``lang`` switched (a plain link: no JavaScript needed). The path is
     made to stay on this site whatever was asked for (``/\\evil.example`` or ``//evil.example``
@@ -90,9 +97,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _language() -> None:
-        wanted = request.args.get("lang")
-        if wanted in LANGUAGES and surface() == "pages":
-            session["lang"] = wanted
+        if surface() == "pages":
+            remember_language()
 
     @app.after_request
     def _headers(response: Response) -> Response:

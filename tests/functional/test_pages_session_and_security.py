@@ -320,6 +320,19 @@ def test_the_redirect_hop_is_a_page_with_the_banner_the_headers_and_a_link(
     assert any(e.tag == "link" and "sandbox.css" in e.attrs.get("href", "") for e in page.all)
 
 
+def test_the_redirect_hops_language_link_switches_it_and_the_pages_after_it(
+    app: Flask, api: ApiClient
+) -> None:
+    pages = browser(app)
+    hop = pages.get(f"/ecommerce/checkout/v1/carts/{create_cart(api)}/redirect?clientId=CHECKOUT_CART")
+    assert hop.heading == "Ti stiamo portando al pagamento"
+
+    english = pages.get(hop.href("lang-switch"))
+
+    assert english.heading == "Taking you to the payment"
+    assert pages.get(english.href("continue").removeprefix("http://localhost")).heading == "Enter your email"
+
+
 def test_the_redirect_hop_keeps_its_parameters_inside_its_link(app: Flask) -> None:
     hop = "/ecommerce/checkout/v1/carts/x%3B%20URL%3Djavascript:alert(1)/redirect?clientId=a%26b%3Dc"
 
