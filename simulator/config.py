@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -58,6 +60,9 @@ class Settings:
     notify_concurrency: int = 4  # attempts in flight per worker process
     # A creditor's station (SOAP): the node's verify/activation call waits at most this long.
     station_timeout_seconds: float = 5.0
+    # Behind one reverse proxy: believe its X-Forwarded-For/-Proto/-Host (one hop each), so a page
+    # served over HTTPS there gets a ``Secure`` cookie. Off by default: anyone could send them.
+    trust_proxy: bool = False
 
     @property
     def resolved_database_url(self) -> str:
@@ -135,6 +140,7 @@ class Settings:
             ("EPHEMERAL", "ephemeral"),
             ("TRAINER_MODE", "trainer_mode"),
             ("NOTIFY_WORKER", "notify_worker"),
+            ("TRUST_PROXY", "trust_proxy"),
         ):
             if (v := get(name)) is not None:
                 values[key] = v.lower() in ("1", "true", "yes", "on")
@@ -175,6 +181,11 @@ def load_or_create_secret(path: Path) -> str:
 
 
 def _read_secret(path: Path) -> str:
+    """The kept key, its file made readable by its owner only (one copied in or written by an
+    older release may have been left readable by everyone)."""
+    if stat.S_IMODE(path.stat().st_mode) != 0o600:
+        with contextlib.suppress(OSError):  # not ours to change (a read-only mount): use it as it is
+            path.chmod(0o600)
     for _ in range(50):  # a racing writer may not have finished its single write yet
         value = path.read_text(encoding="ascii").strip()
         if value:

@@ -8,6 +8,7 @@ signed outcome (``append_outcome``; simulator.domain.return_signature).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -21,6 +22,14 @@ from simulator.domain.selection import ScenarioChoice
 MAX_NOTICES = 5
 CART_TTL = timedelta(minutes=10)
 CLIENT_ID = "CHECKOUT_CART"
+CART_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def check_cart_id(text: str) -> str:
+    """A cart id as the sandbox makes them (a lower-case UUID); anything else is malformed input."""
+    if not CART_ID.fullmatch(text):
+        raise InvalidInput("cartId", "is not a cart id (a UUID)")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

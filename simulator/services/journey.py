@@ -14,7 +14,7 @@ from simulator.domain.errors import InvalidInput, PaymentAttemptError
 from simulator.domain.journey import CARD, ORIGIN_CART, ORIGIN_NOTICE, CardView, CheckoutState, NoticeView
 from simulator.domain.payment import AttemptState, OutcomeCode, PaymentAttempt
 from simulator.domain.selection import ChoiceSource
-from simulator.scenario.model import UserAction
+from simulator.scenario.model import Scenario, UserAction
 from simulator.services import checkout, payments
 from simulator.services.notice_lookup import NoticeRequest
 from simulator.services.return_urls import sign_return_url
@@ -104,7 +104,7 @@ def press_pay(unit: Unit, state: CheckoutState, pick: str | None = None) -> str:
     3DS, CHALLENGE (the card's code comes first); else authorized now as the scenario says, PAID."""
     assert state.attempt_id is not None
     if pick:
-        if pick not in {scenario_id for scenario_id, _ in trainer_options(unit)}:
+        if pick not in {scenario.id for scenario in trainer_options(unit)}:
             raise InvalidInput("scenario", "is not one of the scenarios offered")
         payments.pick_scenario(unit, state.attempt_id, pick)
     attempt = payments.get_attempt(unit, state.attempt_id)
@@ -201,14 +201,12 @@ def card_view(number: str, holder: str, expiry: str) -> CardView:
     )
 
 
-def trainer_options(unit: Unit) -> list[tuple[str, str]]:
-    """(id, title) of the scenarios a trainer may pick on the summary page: those that can still
-    happen once the notices are activated (no verify/activate fault) and that the person at the
-    keyboard does not play themselves (``user: pays``)."""
+def trainer_options(unit: Unit) -> list[Scenario]:
+    """The scenarios a trainer may pick on the summary page: those that can still happen once the
+    notices are activated (no verify/activate fault) and that the person at the keyboard does not
+    play themselves (``user: pays``)."""
     library = unit.engine.library
-    return [
-        (s.id, s.title) for s in (library or []) if s.steps.fault is None and s.steps.user is UserAction.PAYS
-    ]
+    return [s for s in (library or []) if s.steps.fault is None and s.steps.user is UserAction.PAYS]
 
 
 def trainer_fixed(attempt: PaymentAttempt) -> bool:

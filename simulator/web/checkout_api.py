@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from html import escape
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -19,6 +18,7 @@ from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.services import checkout
 from simulator.services.checkout import CartRequest
+from simulator.web.pages_redirect import cart_page_url, redirect_page
 from simulator.web.pipeline import require_subscription_key, sandbox, unit
 from simulator.web.wire import Fields, check_text, compact
 
@@ -176,6 +176,4 @@ def get_cart(cart_id: str) -> Response:
 def redirect_hop(cart_id: str) -> Response:
     """Answered by the gateway itself in production: 200 HTML with a meta refresh."""
     client_id = request.args.get("clientId", CLIENT_ID)
-    target = f"{_checkout_base()}/c/{cart_id}?clientId={client_id}"
-    html = f'<html><head><meta http-equiv="refresh" content="0; URL={escape(target)}"/></head></html>'
-    return Response(html, status=200, mimetype="text/html")
+    return redirect_page(cart_page_url(_checkout_base(), cart_id, client_id))

@@ -143,7 +143,7 @@ class PageFault:
     detail code is shown ("Codice di errore per l'assistenza") come from ``FaultCategory``."""
 
     title: LazyString
-    body: LazyString
+    body: LazyString | None  # None where checkout shows the title and the code only
 
 
 PAGE_FAULTS: dict[str, PageFault] = {
@@ -175,10 +175,7 @@ PAGE_FAULTS: dict[str, PageFault] = {
         _l("C'è un problema tecnico con questo avviso"),
         _l("Contatta l'assistenza indicando il codice di errore."),
     ),
-    "DOMAIN_UNKNOWN": PageFault(
-        _l("L'Ente Creditore sta avendo problemi nella risposta"),
-        _l("Riprova tra qualche minuto; se il problema persiste, contatta l'assistenza."),
-    ),
+    "DOMAIN_UNKNOWN": PageFault(_l("L'Ente Creditore sta avendo problemi nella risposta"), None),
     "GENERIC_ERROR": PageFault(
         _l("Si è verificato un errore imprevisto"),
         _l("Riprova tra qualche minuto."),

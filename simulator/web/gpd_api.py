@@ -19,6 +19,9 @@ from simulator.web.wire import check_text, parse_date, query_int
 bp = Blueprint("gpd_api", __name__, url_prefix="/gpd/debt-positions-service/v1")
 ORG = "/organizations/<org>"
 MAX_LIMIT = 50
+# GPD's answer to a deletion (its ``Constants.DEBT_POSITION_DELETED``), as a JSON string: the
+# spec's ``application/json`` string schema (README, Fidelity: Spring sends it unquoted).
+DELETED = "The debt position was successfully deleted"
 
 
 @bp.before_request
@@ -146,7 +149,7 @@ def delete_position(org: str, iupd: str) -> Response:
     org, iupd = _org(org), _iupd(iupd)
     with unit() as u:
         gpd.delete(u, org, iupd)
-    return jsonify("OK")
+    return jsonify(DELETED)
 
 
 @bp.post(f"{ORG}/debtpositions/<iupd>/publish")

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import get_current_url
 
 from simulator.domain.errors import InvalidInput, TenantError
@@ -26,8 +27,9 @@ access_log = logging.getLogger("simulator.access")
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 
+STATIC = "/static/"
 # Not journaled: the journal itself, health probes and static files.
-UNJOURNALED = ("/_sandbox/v1/journal", "/_sandbox/v1/health", "/static/")
+UNJOURNALED = ("/_sandbox/v1/journal", "/_sandbox/v1/health", STATIC)
 CART_ID = re.compile(r"/(?:carts|c)/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 
@@ -86,6 +88,10 @@ def wrap_views(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    if app.extensions["sandbox"].settings.trust_proxy:
+        # the proxy's view of the request (scheme, host, client) replaces the socket's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
@@ -100,8 +106,11 @@ def init_app(app: Flask) -> None:
             response.headers["X-Request-Id"] = request_id()
         if not request.path.startswith(UNJOURNALED):
             _journal(response)
-        if sandbox().settings.log_requests:
-            access_log.info(
+        # a page's styles and fonts would be most of the log: they are logged at DEBUG level only
+        level = logging.DEBUG if request.path.startswith(STATIC) else logging.INFO
+        if sandbox().settings.log_requests and access_log.isEnabledFor(level):
+            access_log.log(
+                level,
                 json.dumps(
                     {
                         "method": request.method,
@@ -112,7 +121,7 @@ def init_app(app: Flask) -> None:
                         "requestId": request_id(),
                     },
                     separators=(",", ":"),
-                )
+                ),
             )
         return response
 
