@@ -63,6 +63,8 @@ Settings without an option (environment only):
   PAGOPA_SANDBOX_NOTIFY_TIMEOUT_SECONDS   one delivery attempt (10)
   PAGOPA_SANDBOX_NOTIFY_POLL_SECONDS      how often due deliveries are looked for (0.5)
   PAGOPA_SANDBOX_NOTIFY_CONCURRENCY       delivery attempts in flight per worker (4)
+  PAGOPA_SANDBOX_STATION_TIMEOUT_SECONDS  longest wait for a creditor's station (5)
+  PAGOPA_SANDBOX_TRUST_PROXY              1: believe one proxy's X-Forwarded-* headers (off)
 """
 
 
