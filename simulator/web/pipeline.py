@@ -98,7 +98,7 @@ def init_app(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         if request.path.startswith("/gpd/"):
             response.headers["X-Request-Id"] = request_id()
-        if not request.path.startswith(UNJOURNALED):
+        if not request.path.startswith(UNJOURNALED) and not g.get("unjournaled"):
             _journal(response)
         if sandbox().settings.log_requests:
             access_log.info(
