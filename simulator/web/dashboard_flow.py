@@ -5,7 +5,8 @@ node, the PSP and the debt service did in between). Laid out here, drawn as SVG 
 
 Ordering: an event's time is the tenant's clock when its request's unit opened; a journal entry's
 is the real clock when the request ended, so it is moved by the tenant's current clock offset and
-back by its own latency (the request's start). Equal times put the request before its events."""
+back by its own latency (the request's start), never before an earlier request. Equal times put
+the request before its events; under a clock that does not move (tests) all requests come first."""
 
 from __future__ import annotations
 
@@ -159,8 +160,10 @@ def diagram(events: Sequence[Event], entries: Sequence[JournalEntry], offset_sec
     """The cart's requests and events as numbered arrows in the order they happened."""
     shift = timedelta(seconds=offset_seconds)
     timed: list[tuple[datetime, int, int, JournalEntry | Event]] = []
-    for entry in entries:
+    previous: datetime | None = None
+    for entry in sorted(entries, key=lambda e: e.id or 0):  # ids: the order the requests were made
         started = entry.at + shift - timedelta(milliseconds=entry.latency_ms)
+        previous = started = started if previous is None else max(started, previous)
         timed.append((started, 0, entry.id or 0, entry))
     for event in events:
         timed.append((event.at, 1, event.id or 0, event))
