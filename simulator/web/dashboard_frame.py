@@ -37,7 +37,8 @@ def viewed_tenant() -> str:
         wanted = request.args.get("tenant")
         if wanted is not None and wanted.strip():
             name = check_tenant(wanted.strip())
-            session[TENANT_KEY] = name
+            if session.get(TENANT_KEY) != name:  # the cookie is the pages' too: written only on a change
+                session[TENANT_KEY] = name
         else:
             kept = session.get(TENANT_KEY)
             name = kept if isinstance(kept, str) else DEFAULT_TENANT

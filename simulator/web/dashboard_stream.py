@@ -26,7 +26,7 @@ DEFAULTS = {
     "DASHBOARD_STREAMS": 2,  # per process: gunicorn's gthread workers have 4 threads each
     "DASHBOARD_STREAM_SECONDS": 25.0,
     "DASHBOARD_POLL_SECONDS": 1.0,
-    "DASHBOARD_HEARTBEAT_SECONDS": 10.0,
+    "DASHBOARD_HEARTBEAT_SECONDS": 3.0,  # also how soon a client that left gives back its slot
     "DASHBOARD_RETRY_MS": 2000,
 }
 BUSY_RETRY_AFTER = "5"
