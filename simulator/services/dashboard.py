@@ -11,7 +11,6 @@ from simulator.domain.cart import Cart
 from simulator.domain.cart_status import CartState, cart_outcome, cart_state
 from simulator.domain.journal import JournalEntry
 from simulator.domain.payment import OutcomeCode, PaymentAttempt
-from simulator.services.context import Sandbox
 from simulator.services.unit import Unit
 from simulator.storage.checkout import recent_carts, tenants_with_carts
 from simulator.storage.history import latest_change
@@ -87,10 +86,10 @@ def carts(unit: Unit, wanted: CartFilter, limit: int = LISTED) -> list[CartRow]:
     return [row for row in rows if wanted.keeps(row)]
 
 
-def tenants(sandbox: Sandbox) -> list[str]:
-    """The tenants that have carts (for the switcher; any other name can be typed)."""
-    with sandbox.transaction(write=False) as tx:
-        return tenants_with_carts(tx.conn)
+def tenants(unit: Unit) -> list[str]:
+    """The tenants that have carts (for the switcher; any other name can be typed), read in the
+    request's own transaction."""
+    return tenants_with_carts(unit.tx.conn)
 
 
 def change_mark(unit: Unit) -> str:

@@ -52,6 +52,7 @@ def index() -> Response:
     with dashboard_unit() as u:
         rows = dashboard.carts(u, wanted)
         mark = dashboard.change_mark(u)
+        tenants = dashboard.tenants(u)
         now = u.now
     return render(
         "index.html",
@@ -60,7 +61,7 @@ def index() -> Response:
         wanted=wanted,
         states=list(CartState),
         state_text=STATE_TEXT,
-        tenants=dashboard.tenants(sandbox()),
+        tenants=tenants,
         mark=mark,
         now=now,
         live=True,

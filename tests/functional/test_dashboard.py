@@ -180,3 +180,15 @@ def test_dashboard_pages_carry_the_security_headers_and_no_inline_script(app: Fl
         assert response.headers["X-Frame-Options"] == "DENY"
         html = response.get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path  # scripts only from files
+
+
+def test_the_dashboard_reads_every_backend(any_db_app: Flask) -> None:
+    cart = cart_in(any_db_app, "backend")
+    complete(ApiClient(any_db_app.test_client(), tenant="backend"), cart, outcome="ok")
+    browser, page = dashboard(any_db_app, "backend")
+
+    assert rows(page) == [cart]
+    assert any(e.tag == "option" and e.attrs.get("value") == "backend" for e in page.all)  # the switcher
+    shown = browser.get(f"/_sandbox/carts/{cart}")
+    assert shown.status == 200 and shown.by_id("cart-state").attrs["data-state"] == "PAID"
+    assert "receipt.created" in shown.text_of("flow-steps")
