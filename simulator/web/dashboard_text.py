@@ -1,5 +1,4 @@
-"""The dashboard's words for what it shows: each cart state with a sentence (state is never told
-by colour alone), and the outcome's name next to its code."""
+"""The dashboard's words for each cart state: a sentence, so a state is never told by colour alone."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from simulator.domain.cart_status import CartState
-from simulator.domain.outcomes import OutcomeCode
 
 STATE_TEXT: dict[CartState, LazyString] = {
     CartState.OPEN: _l("Aperto: nessun pagamento iniziato"),
@@ -18,7 +16,3 @@ STATE_TEXT: dict[CartState, LazyString] = {
     CartState.CANCELLED: _l("Annullato dal cittadino"),
     CartState.EXPIRED: _l("Scaduto"),
 }
-
-
-def outcome_name(code: OutcomeCode | None) -> str:
-    return "" if code is None else f"{code.value} {code.name}"
