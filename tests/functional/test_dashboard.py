@@ -27,6 +27,7 @@ def test_the_dashboard_lists_the_viewed_tenants_carts_with_their_state_in_words(
     assert "Pagato" in page.text and "Aperto: nessun pagamento iniziato" in page.text
     assert "302000100000000001" in page.text and "happy-path" in page.text
     assert page.text_of("current-tenant") == "team-a"
+    assert page.by_id("carts").attrs["data-stream"] == "/_sandbox/stream?tenant=team-a"  # what it listens to
 
 
 def test_the_tenant_chosen_is_remembered_and_a_malformed_one_is_refused(app: Flask) -> None:
