@@ -1,13 +1,15 @@
 """The dashboard's Server-Sent Events: a change in the viewed tenant is announced (and one in another
 tenant is not), heartbeats are comments, each stream ends by itself, the number of streams is
-capped (503 with Retry-After beyond it), and a client that goes away mid-stream gives back its slot
-and its server thread."""
+capped (503 with Retry-After beyond it), and a client that goes away mid-stream gives back its slot,
+its server thread and its memory."""
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +105,7 @@ def test_a_client_that_disconnects_mid_stream_frees_its_slot_and_thread(
             assert "200" in received.splitlines()[0]
             assert gate(live.app).open == 1
             assert threading.active_count() == threads_before + 1  # the stream's server thread
+            assert live_streams() == 1
         # the client is gone: the next heartbeat fails to write and the stream ends
 
         deadline = time.monotonic() + 10
@@ -112,3 +115,12 @@ def test_a_client_that_disconnects_mid_stream_frees_its_slot_and_thread(
             time.sleep(0.02)
         assert gate(live.app).open == 0
         assert threading.active_count() == threads_before
+        assert live_streams() == 0  # nothing of the stream is kept in memory
+
+
+def live_streams() -> int:
+    """How many stream generators are still alive (after a full collection)."""
+    gc.collect()
+    return sum(
+        1 for o in gc.get_objects() if isinstance(o, types.GeneratorType) and o.gi_code.co_name == "_changes"
+    )
