@@ -74,6 +74,9 @@ def create_app(
         pages.bp,
     ):
         app.register_blueprint(blueprint)
+    from simulator.web import dashboard_setup
+
+    dashboard_setup.init_app(app)  # /_sandbox/: the dashboard for developers and trainers
     pipeline.wrap_views(app)
     if settings.notify_worker:  # one delivery thread per (gunicorn worker) process
         from simulator.services.delivery import start_worker

@@ -104,7 +104,7 @@ def init_app(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         if request.path.startswith("/gpd/"):
             response.headers["X-Request-Id"] = request_id()
-        if not request.path.startswith(UNJOURNALED):
+        if not request.path.startswith(UNJOURNALED) and not g.get("unjournaled"):
             _journal(response)
         # a page's styles and fonts would be most of the log: they are logged at DEBUG level only
         level = logging.DEBUG if request.path.startswith(STATIC) else logging.INFO
