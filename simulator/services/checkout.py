@@ -13,6 +13,7 @@ from simulator.domain.events import EventType
 from simulator.domain.return_signature import check_appendable
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.model import NoticeFacts
+from simulator.services.destination_check import check_notify_url
 from simulator.services.outbound import ec_secret
 from simulator.services.scenario_engine import ScenarioEngine
 from simulator.services.unit import Unit
@@ -32,11 +33,15 @@ class CartRequest:
     # The proposal's opt-in: "sandbox": {"notifyUrl": ..., "appendOutcome": ...}; None: the EC's.
     notify_url: str | None = None
     append_outcome: bool | None = None
+    # The base URL the request came in at: the sandbox itself, never a notification endpoint.
+    reached_at: str | None = None
 
 
 def create_cart(unit: Unit, request: CartRequest) -> Cart:
     """A new cart, and the scenario that will run it: the header's, else the body's (an unknown id
     in either is ``UnknownScenario``), else the rules' for its notices."""
+    if request.notify_url is not None:
+        check_notify_url(unit.settings, request.notify_url, "sandbox.notifyUrl", request.reached_at)
     choice = _choice(unit.engine, request)
     append = opt_in(unit, request.notices[0].fiscal_code, request.return_urls, request.append_outcome)
     if append:  # the EC's secret exists from now on: reading the signed return URL writes nothing

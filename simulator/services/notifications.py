@@ -10,12 +10,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from simulator.domain.codes import parse_fiscal_code
-from simulator.domain.ec_settings import EcSettings, check_http_url
+from simulator.domain.ec_settings import EcSettings
 from simulator.domain.errors import InvalidInput, SandboxNotFound
 from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
 from simulator.domain.organization import Organization
 from simulator.notify.signing import new_secret
 from simulator.services import organizations
+from simulator.services.destination_check import check_notify_url
 from simulator.services.outbound import NOTIFIED_EVENTS, PENDING, ec_settings, save_settings
 from simulator.services.unit import Unit
 
@@ -56,10 +57,15 @@ def organization(unit: Unit, fiscal_code: str) -> OrganizationView:
     return OrganizationView(org, settings)
 
 
-def set_organization(unit: Unit, fiscal_code: str, new: EcSettings) -> OrganizationView:
-    """Replace the EC's settings; its secret is kept unless ``new`` gives one."""
+def set_organization(
+    unit: Unit, fiscal_code: str, new: EcSettings, reached_at: str | None = None
+) -> OrganizationView:
+    """Replace the EC's settings; its secret is kept unless ``new`` gives one. ``reached_at``: the
+    base URL the request came in at (the sandbox itself: never a notification endpoint)."""
     fiscal_code = parse_fiscal_code(fiscal_code)
     new.check()
+    if new.notification_url is not None:
+        check_notify_url(unit.settings, new.notification_url, "notificationUrl", reached_at)
     org, current = ec_settings(unit, fiscal_code)
     settings = replace(new, secret=new.secret or current.secret)
     save_settings(unit, org, settings)
@@ -69,8 +75,10 @@ def set_organization(unit: Unit, fiscal_code: str, new: EcSettings) -> Organizat
 # --- subscriptions --------------------------------------------------------------------------------
 
 
-def subscribe(unit: Unit, url: str, fiscal_code: str, events: Sequence[str] | None) -> WebhookRow:
-    check_http_url(url, "url")
+def subscribe(
+    unit: Unit, url: str, fiscal_code: str, events: Sequence[str] | None, reached_at: str | None = None
+) -> WebhookRow:
+    check_notify_url(unit.settings, url, "url", reached_at)
     fiscal_code = parse_fiscal_code(fiscal_code)
     wanted = _check_events(events)
     organizations.ensure(unit, fiscal_code)

@@ -44,7 +44,7 @@ def create_webhook() -> tuple[Response, int]:
         events = raw
     url, fiscal_code = f.req_text("url", max_len=2048), f.req_text("fiscalCode", max_len=11)
     with unit() as u:
-        row = notifications.subscribe(u, url, fiscal_code, events)
+        row = notifications.subscribe(u, url, fiscal_code, events, request.host_url)
     return jsonify({**_webhook(row), "secret": row.secret}), 201
 
 
@@ -194,7 +194,7 @@ def put_organization(fiscal_code: str) -> Response:
         secret=f.text("secret", max_len=120),
     )
     with unit() as u:
-        view = notifications.set_organization(u, fiscal_code, new)
+        view = notifications.set_organization(u, fiscal_code, new, request.host_url)
     return jsonify(_organization(view))
 
 
