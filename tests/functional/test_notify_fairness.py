@@ -4,12 +4,7 @@ and per tenant, and hands free slots to the tenant with the fewest attempts in f
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.app import create_app
@@ -18,63 +13,9 @@ from simulator.services.clock import FixedClock
 from simulator.services.delivery import start_worker
 from tests.conftest import ApiClient
 from tests.functional.notify_factories import EC, announce, sandbox_of
-from tests.notify_receiver import receiver
+from tests.notify_receiver import black_hole, receiver
 
 NOISY, QUIET = "aaa-noisy", "zzz-quiet"  # the noisy tenant sorts first, as it would be claimed first
-
-
-@dataclass
-class BlackHole:
-    """A receiver that accepts connections and never answers (nor reads)."""
-
-    url: str
-    connections: list[socket.socket] = field(default_factory=list)
-    most_at_once: int = 0
-
-
-@contextmanager
-def black_hole() -> Iterator[BlackHole]:
-    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
-    hole = BlackHole(f"http://127.0.0.1:{listener.getsockname()[1]}")
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.05)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            hole.connections.append(conn)
-            open_now = sum(1 for c in hole.connections if _open(c))
-            hole.most_at_once = max(hole.most_at_once, open_now)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield hole
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in hole.connections:
-            conn.close()
-        listener.close()
-
-
-def _open(conn: socket.socket) -> bool:
-    """Whether the client still holds the connection (it hangs up when its attempt gives up): what
-    it sent is read and dropped, and an end of stream means it has gone."""
-    conn.setblocking(False)
-    try:
-        while conn.recv(65536):
-            pass
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    return False
 
 
 def wait_for(check: object, timeout: float) -> bool:
