@@ -52,6 +52,9 @@ log = logging.getLogger("simulator.notify")
 # the journal): enough to read an error, too little to turn the sandbox into a reader of whatever
 # answers at an address it was pointed to.
 EXCERPT_LIMIT = 200
+# After an attempt ends, the delivery thread waits this long before claiming, so attempts that end
+# together free their slots in one claim transaction rather than one each.
+COALESCE_SECONDS = 0.01
 # Due deliveries looked at per tenant in one claim: enough to see past a backlog to one receiver.
 CLAIM_WINDOW = 256
 LEASE_MARGIN = timedelta(seconds=30)
@@ -335,25 +338,26 @@ class NotifyWorker:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                started = self._round()
+                filled = self._round()
             except Exception:  # a database hiccup: log it and try again next round
                 log.exception("notification round failed")
-                started = 0
-            if not started:
-                self._wake.wait(self.poll)
+                filled = False
+            if not filled and self._wake.wait(self.poll):
+                self._stop.wait(COALESCE_SECONDS)  # let attempts ending together share one claim
 
-    def _round(self) -> int:
+    def _round(self) -> bool:
+        """Claim and start what may start now; True when every slot was filled (more may be due)."""
         self._running = {f for f in self._running if not f.done()}
         with self._lock:
             free = self.concurrency - sum(self._tenants.values())
             busy = InFlight(dict(self._destinations), dict(self._tenants), tuple(self._served))
         if free <= 0:
-            return 0
+            return False
         claims = self.notifier.claim(free, share=self.share, busy=busy)
         for claim in claims:
             self._count(claim, +1)
             self._running.add(self._pool.submit(self._attempt, claim))
-        return len(claims)
+        return len(claims) == free
 
     def _count(self, claim: Claim, change: int) -> None:
         with self._lock:
