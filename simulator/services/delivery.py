@@ -304,7 +304,8 @@ class NotifyWorker:
     """A daemon thread starting due attempts on ``concurrency`` threads as slots free up: at most
     ``per_destination`` in flight to one host:port and half the slots for one tenant, each free
     slot to the tenant with the fewest in flight. Only what can start now is claimed, so nothing
-    waits in memory behind an attempt that hangs; a finished attempt wakes the thread at once."""
+    waits in memory behind an attempt that hangs; a finished attempt wakes the thread (attempts
+    ending within ``COALESCE_SECONDS`` of each other share one claim)."""
 
     def __init__(self, notifier: Notifier, *, poll: float, concurrency: int, per_destination: int) -> None:
         self.notifier = notifier
