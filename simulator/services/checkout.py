@@ -14,6 +14,7 @@ from simulator.domain.return_signature import check_appendable
 from simulator.domain.rpt import WispSession
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.model import NoticeFacts
+from simulator.services.destination_check import check_notify_url
 from simulator.services.outbound import ec_secret
 from simulator.services.scenario_engine import ScenarioEngine
 from simulator.services.unit import Unit
@@ -33,6 +34,8 @@ class CartRequest:
     # The proposal's opt-in: "sandbox": {"notifyUrl": ..., "appendOutcome": ...}; None: the EC's.
     notify_url: str | None = None
     append_outcome: bool | None = None
+    # The base URL the request came in at: the sandbox itself, never a notification endpoint.
+    reached_at: str | None = None
 
 
 def create_cart(
@@ -41,6 +44,8 @@ def create_cart(
     """A new cart, and the scenario that will run it: the header's, else the body's (an unknown id
     in either is ``UnknownScenario``), else the rules' for its notices. ``cart_id`` and ``wisp``:
     a cart a station's RPTs became (modello 1)."""
+    if request.notify_url is not None:
+        check_notify_url(unit.settings, request.notify_url, "sandbox.notifyUrl", request.reached_at)
     choice = _choice(unit.engine, request)
     append = opt_in(unit, request.notices[0].fiscal_code, request.return_urls, request.append_outcome)
     if append:  # the EC's secret exists from now on: reading the signed return URL writes nothing

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from simulator.domain.codes import parse_fiscal_code
-from simulator.domain.ec_settings import EcSettings, check_http_url
+from simulator.domain.ec_settings import EcSettings
 from simulator.domain.errors import InvalidInput, SandboxNotFound
 from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
 from simulator.domain.organization import Organization
 from simulator.domain.station import Station
 from simulator.notify.signing import new_secret
 from simulator.services import organizations
+from simulator.services.destination_check import check_notify_url
 from simulator.services.outbound import NOTIFIED_EVENTS, PENDING, ec_settings, save_settings
 from simulator.services.unit import Unit
 
@@ -67,12 +68,16 @@ def set_organization(
     new: EcSettings,
     station: Station | object | None = KEEP_STATION,
     own_hosts: tuple[str, ...] = (),
+    reached_at: str | None = None,
 ) -> OrganizationView:
     """Replace the EC's settings; its secret is kept unless ``new`` gives one. ``station``: the
     EC's own station (None removes it); ``own_hosts``: where the sandbox answers, which a station
-    may not point at."""
+    may not point at; ``reached_at``: the base URL the request came in at (the sandbox itself:
+    never a notification endpoint)."""
     fiscal_code = parse_fiscal_code(fiscal_code)
     new.check()
+    if new.notification_url is not None:
+        check_notify_url(unit.settings, new.notification_url, "notificationUrl", reached_at)
     if isinstance(station, Station):
         station.check(own_hosts)
     org, current = ec_settings(unit, fiscal_code)
@@ -87,8 +92,10 @@ def set_organization(
 # --- subscriptions --------------------------------------------------------------------------------
 
 
-def subscribe(unit: Unit, url: str, fiscal_code: str, events: Sequence[str] | None) -> WebhookRow:
-    check_http_url(url, "url")
+def subscribe(
+    unit: Unit, url: str, fiscal_code: str, events: Sequence[str] | None, reached_at: str | None = None
+) -> WebhookRow:
+    check_notify_url(unit.settings, url, "url", reached_at)
     fiscal_code = parse_fiscal_code(fiscal_code)
     wanted = _check_events(events)
     organizations.ensure(unit, fiscal_code)

@@ -112,6 +112,7 @@ def _create(api_version: int) -> Cart:
         raise InvalidInput(SCENARIO_HEADER, f"must be at most {SCENARIO_ID_MAX} characters")
     if header:
         cart_request = replace(cart_request, header_scenario=check_text(header, SCENARIO_HEADER))
+    cart_request = replace(cart_request, reached_at=request.host_url)
     with unit() as u:
         return checkout.create_cart(u, cart_request)
 

@@ -47,7 +47,7 @@ def create_webhook() -> tuple[Response, int]:
         events = raw
     url, fiscal_code = f.req_text("url", max_len=2048), f.req_text("fiscalCode", max_len=11)
     with unit() as u:
-        row = notifications.subscribe(u, url, fiscal_code, events)
+        row = notifications.subscribe(u, url, fiscal_code, events, request.host_url)
     return jsonify({**_webhook(row), "secret": row.secret}), 201
 
 
@@ -208,7 +208,9 @@ def put_organization(fiscal_code: str) -> Response:
     if "station" in f.data:
         station = _station(f.obj("station"))
     with unit() as u:
-        view = notifications.set_organization(u, fiscal_code, new, station, own_hosts=_own_hosts())
+        view = notifications.set_organization(
+            u, fiscal_code, new, station, own_hosts=_own_hosts(), reached_at=request.host_url
+        )
     return jsonify(_organization(view))
 
 

@@ -14,11 +14,13 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import get_current_url
 
 from simulator.domain.errors import InvalidInput, TenantError
 from simulator.domain.journal import JournalEntry, excerpt
+from simulator.domain.notification import NOTIFIER_PRODUCT
 from simulator.services.context import DEFAULT_TENANT, Sandbox, check_tenant
 from simulator.services.unit import ReadOnlyUnit, Unit
 from simulator.web.errors import Unauthorized
@@ -96,6 +98,7 @@ def init_app(app: Flask) -> None:
     def _start() -> None:
         g.started = time.perf_counter()
         _refuse_nul()
+        _refuse_own_notification()
         watcher = current_app.extensions.get("scenario_watcher")
         if watcher is not None:
             watcher.check()  # cheap: at most once a second it looks for changed scenario files
@@ -134,6 +137,14 @@ def _refuse_nul() -> None:
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
             raise InvalidInput(key.replace("\x00", "")[:40] or "query", problem)
+
+
+def _refuse_own_notification() -> None:
+    """A request that is one of the sandbox's own signed notifications is never served, whatever
+    route brought it back (a port mapping, a proxy): a notification cannot act on the sandbox."""
+    agent = request.headers.get("User-Agent", "")
+    if "webhook-signature" in request.headers and agent.startswith(NOTIFIER_PRODUCT + "/"):
+        raise Forbidden("A notification of the sandbox cannot call the sandbox.")
 
 
 def request_id() -> str:
