@@ -47,6 +47,7 @@ def create_app(
     from simulator.web import (
         checkout_api,
         control_api,
+        docs_api,
         errors,
         gpd_api,
         notify_api,
@@ -67,6 +68,7 @@ def create_app(
         sandbox_api.bp,
         control_api.bp,
         notify_api.bp,
+        docs_api.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)
