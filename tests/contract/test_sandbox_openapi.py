@@ -94,6 +94,8 @@ def test_the_reference_page_loads_only_the_sandboxs_own_assets(api: ApiClient) -
     assert page.inline_scripts == 0
     assert any(url.endswith("swagger-ui-bundle.js") for url in page.urls)
     for url in page.urls:
+        if url == "data:,":  # the empty icon: no request for /favicon.ico
+            continue
         assert url.startswith("/") and not url.startswith("//"), url
         asset = api.get(url)
         asset.close()  # a static file is streamed: closing it releases the file
