@@ -39,6 +39,9 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 OFFICIAL = {
     "checkout-v1": (SPECS / "openapi" / "checkout_v1.json", "/checkout/ec/v1"),
     "checkout-v2": (SPECS / "openapi" / "checkout_v2.json", "/checkout/ec/v2"),
+    # the server-to-server variant reads the same request body (it answers 200 with the URL instead)
+    "carts-auth-v1": (SPECS / "openapi" / "checkout_v1.json", "/checkout/carts-auth/v1"),
+    "carts-auth-v2": (SPECS / "openapi" / "checkout_v2.json", "/checkout/carts-auth/v2"),
     "gpd": (SPECS / "openapi" / "gpd.json", "/gpd/debt-positions-service/v1"),
     "gpd-receipts": (SPECS / "openapi" / "gpd_payments.json", "/gpd/payments-receipts-service/v1"),
 }
