@@ -49,6 +49,7 @@ def create_app(
     from simulator.web import (
         checkout_api,
         control_api,
+        docs_api,
         errors,
         gpd_api,
         nodo_api,
@@ -71,6 +72,7 @@ def create_app(
         control_api.bp,
         notify_api.bp,
         nodo_api.bp,
+        docs_api.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)

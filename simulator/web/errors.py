@@ -8,6 +8,7 @@ pages in their own style (``PAGE_FAULTS`` holds their verify/activate fault text
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,8 @@ CHECKOUT_STATUS = {
 # byte and names the offending field in a header instead.
 CHECKOUT_BAD_REQUEST = ("Request validation error", "The input request is invalid")
 DETAIL_HEADER = "X-Sandbox-Detail"
+# The detail may quote what the client sent: one printable ASCII line is all a header can carry.
+NOT_HEADER_SAFE = re.compile(r"[^\x20-\x7e]")
 NOTICES_API = "/_sandbox/v1/notices/"
 
 BAD_REQUEST_TITLES = {
@@ -116,7 +119,7 @@ def bad_request(detail: str) -> Response:
     """A 400 in the surface's own words."""
     if surface() == "checkout":
         response = problem(400, *CHECKOUT_BAD_REQUEST)
-        response.headers[DETAIL_HEADER] = detail.encode("ascii", "replace").decode()[:500]
+        response.headers[DETAIL_HEADER] = NOT_HEADER_SAFE.sub("?", detail)[:500]
         return response
     return problem(400, BAD_REQUEST_TITLES[surface()], detail)
 
