@@ -12,12 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import InvalidInput
 
-__all__ = ["STATION_ID", "Station", "is_own_address"]
+__all__ = ["STATION_ID", "Station"]
 
 # stText35 in paForNode.xsd; the node's ids are conventionally <broker fiscal code>_<nn>.
 STATION_ID = re.compile(r"[^\s<>&]{1,35}")
@@ -56,12 +55,10 @@ class Station:
             "password": self.password,
         }
 
-    def check(self, own_hosts: tuple[str, ...] = ()) -> Station:
-        """Every field valid, or InvalidInput naming it. ``own_hosts``: host[:port] values the
-        sandbox answers on; a station there would make the node call itself."""
+    def check(self) -> Station:
+        """Every field valid, or InvalidInput naming it. Whether the URL is the sandbox itself is
+        the destination guard's to say (services.destination_check), as for notifications."""
         check_http_url(self.url, "station.url")
-        if is_own_address(self.url, own_hosts):
-            raise InvalidInput("station.url", "must not be the sandbox itself")
         for name, value in (
             ("station.idBrokerPA", self.id_broker_pa),
             ("station.idStation", self.id_station),
@@ -80,29 +77,3 @@ class Station:
     def operations(self) -> tuple[str, str]:
         """(activation, receipt) operation names of this station's version."""
         return ("paGetPayment", "paSendRT") if self.version == 1 else ("paGetPaymentV2", "paSendRTV2")
-
-
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-
-
-def is_own_address(url: str, own_hosts: tuple[str, ...]) -> bool:
-    """Whether ``url`` points at one of ``own_hosts`` (``host`` or ``host:port`` as a Host header
-    carries it; the scheme's default port implied; every loopback name is the same host)."""
-    parts = urlsplit(url)
-    default = 443 if parts.scheme.lower() == "https" else 80
-    target = (_host(parts.hostname or ""), parts.port or default)
-    for own in own_hosts:
-        own_parts = urlsplit(f"//{own}")
-        try:
-            port = own_parts.port
-        except ValueError:
-            continue
-        host = _host(own_parts.hostname or "")
-        if target in ((host, port or default), (host, port)):
-            return True
-    return False
-
-
-def _host(name: str) -> str:
-    name = name.lower()
-    return "loopback" if name in _LOOPBACK or name.startswith("127.") else name

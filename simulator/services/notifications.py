@@ -67,19 +67,19 @@ def set_organization(
     fiscal_code: str,
     new: EcSettings,
     station: Station | object | None = KEEP_STATION,
-    own_hosts: tuple[str, ...] = (),
     reached_at: str | None = None,
 ) -> OrganizationView:
     """Replace the EC's settings; its secret is kept unless ``new`` gives one. ``station``: the
-    EC's own station (None removes it); ``own_hosts``: where the sandbox answers, which a station
-    may not point at; ``reached_at``: the base URL the request came in at (the sandbox itself:
+    EC's own station (None removes it), which, like a notification endpoint, may not be the sandbox
+    itself; ``reached_at``: the base URL the request came in at (the sandbox itself:
     never a notification endpoint)."""
     fiscal_code = parse_fiscal_code(fiscal_code)
     new.check()
     if new.notification_url is not None:
         check_notify_url(unit.settings, new.notification_url, "notificationUrl", reached_at)
     if isinstance(station, Station):
-        station.check(own_hosts)
+        station.check()
+        check_notify_url(unit.settings, station.url, "station.url", reached_at)
     org, current = ec_settings(unit, fiscal_code)
     settings = replace(new, secret=new.secret or current.secret)
     save_settings(unit, org, settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -18,7 +17,7 @@ from simulator.services.notifications import OrganizationView
 from simulator.services.offline import NoticeStatus
 from simulator.services.outbound import NOTIFIED_EVENTS, STATUSES
 from simulator.services.station import RECEIPT_OPERATIONS
-from simulator.web.pipeline import sandbox, unit
+from simulator.web.pipeline import unit
 from simulator.web.wire import Fields, compact, format_datetime, query_int
 
 bp = Blueprint("notify_api", __name__, url_prefix="/_sandbox/v1")
@@ -208,17 +207,8 @@ def put_organization(fiscal_code: str) -> Response:
     if "station" in f.data:
         station = _station(f.obj("station"))
     with unit() as u:
-        view = notifications.set_organization(
-            u, fiscal_code, new, station, own_hosts=_own_hosts(), reached_at=request.host_url
-        )
+        view = notifications.set_organization(u, fiscal_code, new, station, reached_at=request.host_url)
     return jsonify(_organization(view))
-
-
-def _own_hosts() -> tuple[str, ...]:
-    """Where this sandbox answers: the request's host, and its configured public and checkout URLs."""
-    settings = sandbox().settings
-    configured = (urlsplit(u).netloc for u in (settings.public_url, settings.checkout_url) if u)
-    return (request.host, *configured)
 
 
 def _station(f: Fields | None) -> Station | None:

@@ -313,3 +313,15 @@ def test_a_notification_that_reaches_the_sandbox_by_another_route_is_refused_and
     [attempt] = api.get(f"/_sandbox/v1/deliveries/{delivery_id}").get_json()["attempts"]
     assert attempt["statusCode"] == 403
     assert len(api.get("/_sandbox/v1/webhooks").get_json()["webhooks"]) == 1  # no reset happened
+
+
+@pytest.mark.parametrize("url", OWN[:3])
+def test_a_station_at_the_sandbox_itself_is_a_400_and_changes_nothing(api: ApiClient, url: str) -> None:
+    """The node would call itself: the station's URL goes through the same guard as notifications."""
+    before = api.get(f"/_sandbox/v1/organizations/{EC}").get_json()
+    station = {"url": url, "idBrokerPA": EC, "idStation": f"{EC}_01", "version": 2}
+
+    answer = api.put(f"/_sandbox/v1/organizations/{EC}", json={"station": station})
+
+    assert answer.status_code == 400 and answer.get_json()["detail"].startswith("station.url")
+    assert api.get(f"/_sandbox/v1/organizations/{EC}").get_json() == before
