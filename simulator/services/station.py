@@ -16,8 +16,10 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from datetime import time as day_time
+from functools import lru_cache
 from typing import NoReturn
 
+from simulator.config import Settings
 from simulator.domain import payment as pay
 from simulator.domain.codes import parse_nav
 from simulator.domain.events import EventType
@@ -65,7 +67,12 @@ RECEIPT_OPERATIONS = ("paSendRT", "paSendRTV2", "paaInviaRT")
 RECEIPT_ALREADY_HELD = "PAA_RECEIPT_DUPLICATA"  # the station has it: delivered, not retried
 RT_ALREADY_HELD = "PAA_RT_DUPLICATA"  # the same for a modello 1 RT
 
-_transport: Transport = RequestsTransport()
+
+@lru_cache(maxsize=8)
+def _transport(settings: Settings) -> Transport:
+    """The node's calls pass the notifications' destination guard: a station's name that now
+    resolves to the sandbox itself is refused (unreachable), never called."""
+    return RequestsTransport.for_settings(settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +148,7 @@ def _call(unit: Unit, station: Station, operation: str, message_xml: str, cart_i
     started = time.perf_counter()
     response: Response | None = None
     try:
-        response = _transport.send(
+        response = _transport(unit.settings).send(
             Request(station.url, headers(operation), body, unit.settings.station_timeout_seconds)
         )
         exchange = _read(operation, response)
