@@ -21,18 +21,21 @@ _HOST = re.compile(rf"(?:{_NAME}|\[(?P<ip6>[0-9A-Fa-f:.]+)\])(?::(?P<port>\d{{1,
 def check_host(host: str) -> str:
     """``host[:port]`` as the Host header may carry it: a DNS name or IPv4, or an IPv6 literal in
     brackets, and a port from 1 to 65535; anything else is ``InvalidInput``."""
-    match = _HOST.fullmatch(host)
-    valid = match is not None and len(host) <= 255
-    if valid and match is not None and match["ip6"] is not None:
-        try:
-            ipaddress.IPv6Address(match["ip6"])
-        except ValueError:
-            valid = False
-    if valid and match is not None and match["port"] is not None:
-        valid = 1 <= int(match["port"]) <= 65535
-    if not valid:
+    match = _HOST.fullmatch(host) if len(host) <= 255 else None
+    if match is None or not _ipv6(match["ip6"]) or not 1 <= int(match["port"] or 80) <= 65535:
         raise InvalidInput("Host", "must be a host name or address with an optional port")
     return host
+
+
+def _ipv6(literal: str | None) -> bool:
+    """No literal, or a valid IPv6 address."""
+    if literal is None:
+        return True
+    try:
+        ipaddress.IPv6Address(literal)
+    except ValueError:
+        return False
+    return True
 
 
 def public_base() -> str:
