@@ -103,12 +103,13 @@ class Settings:
             ("HOST", "host"),
             ("DATA_DIR", "data_dir"),
             ("DATABASE_URL", "database_url"),
-            ("PUBLIC_URL", "public_url"),
-            ("CHECKOUT_URL", "checkout_url"),
             ("SECRET_KEY", "secret_key"),
         ):
             if (v := get(name)) is not None:
                 values[key] = v
+        for name, key in (("PUBLIC_URL", "public_url"), ("CHECKOUT_URL", "checkout_url")):
+            if (v := get(name)) is not None:
+                values[key] = _base_url(prefix + name, v)
         for name, key in (
             ("PORT", "port"),
             ("WORKERS", "workers"),
@@ -178,6 +179,21 @@ def _allow_list(name: str, value: str) -> tuple[str, ...]:
         return tuple(parse_allow_entry(item) for item in value.split(",") if item.strip())
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
+
+
+def _base_url(name: str, value: str) -> str:
+    """A public base URL (``https://sandbox.example`` or with a path prefix): absolute http(s),
+    nothing after the path, since the sandbox appends its own paths to it."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        usable = False
+    if not usable or parts.query or parts.fragment or any(c.isspace() for c in value):
+        raise ValueError(f"{name} must be an absolute http(s) URL like https://sandbox.example: {value!r}")
+    return value.rstrip("/")
 
 
 def _int(name: str, value: str) -> int:

@@ -15,6 +15,7 @@ from enum import Enum
 
 from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
+from simulator.domain.money import MAX_CART_CENTS
 from simulator.domain.return_signature import ReturnOutcome
 from simulator.domain.rpt import WispSession
 from simulator.domain.selection import ScenarioChoice
@@ -150,6 +151,8 @@ def new_cart(
         raise InvalidInput("paymentNotices", f"must have 1 to {MAX_NOTICES} notices")
     if api_version >= 2 and not return_urls.waiting:
         raise InvalidInput("returnUrls.returnWaitingUrl", "is required in v2")
+    if sum(n.amount for n in notices) > MAX_CART_CENTS:
+        raise InvalidInput("paymentNotices", f"the amounts must total at most {MAX_CART_CENTS} cents")
     keys = [n.key for n in notices]
     if len(set(keys)) != len(keys):
         raise CheckoutError(CheckoutReason.DUPLICATE_NOTICES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from simulator.domain import debt_position as dp
 from simulator.domain.cart import Cart, PaymentNotice, ReturnUrls, new_cart
 from simulator.domain.ec_settings import EcSettings, url_allowed
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
@@ -110,12 +109,12 @@ def _choice(engine: ScenarioEngine, request: CartRequest) -> ScenarioChoice:
 
 
 def _check_position(unit: Unit, notice: PaymentNotice) -> None:
-    """The node's checkPosition: only notices of ECs whose positions the sandbox holds are checked;
-    any other EC's notice is synthetic and payable (the EC is not called here)."""
-    if not unit.positions.any_for(notice.fiscal_code):
-        return
-    position = unit.positions.by_nav(notice.fiscal_code, notice.notice_number)
-    if dp.payer_view(position, notice.notice_number, unit.now) is not dp.PayerView.PAYABLE:
+    """The node's checkPosition: it answers from the node's own record of payments and never
+    calls the EC, so it refuses a notice the node knows paid or being paid (a live payment token,
+    a pending outcome) and lets any other through — one its EC does not hold, or holds expired or
+    invalidated, is refused later, at verify, with the EC's own fault."""
+    fiscal_code, nav = notice.fiscal_code, notice.notice_number
+    if unit.receipts.notice_paid(fiscal_code, nav) or unit.checkout.lock_holder(fiscal_code, nav, unit.now):
         raise CheckoutError(CheckoutReason.INVALID_NOTICE)
 
 

@@ -141,7 +141,7 @@ def complete(unit: Unit, cart_id: str, request: CompleteRequest) -> CartStatus:
         elif request.psp_id is not None:
             journey.choose_psp(unit, state, request.psp_id)
     if user is UserAction.ABANDONS:
-        journey.expire(unit, state)
+        journey.abandon(unit, state)
         journey.end_cart_now(unit, cart_id)
         return _leave(unit, cart_id, returned=True)
     if user is UserAction.CANCELS:

@@ -23,6 +23,7 @@ from simulator.services.unit import Unit
 __all__ = [
     "CHALLENGE",
     "PAID",
+    "abandon",
     "activate_and_choose",
     "answer_challenge",
     "authorize",
@@ -139,8 +140,15 @@ def cancel(unit: Unit, state: CheckoutState) -> None:
 
 
 def expire(unit: Unit, state: CheckoutState) -> None:
-    """The journey's time is up (or the payer walked away): its attempt, if still open, expires
-    and frees the notices; a cart ends with it."""
+    """The pages' session is over (its 10 minutes, or its cart's, ran out). Its attempt is left to
+    its payment token: the token lives 900 s from activation whatever the cart's age, so the
+    notices stay "in corso" until it ends by itself (by the tenant's clock)."""
+    state.ending = Ending.EXPIRED.value
+
+
+def abandon(unit: Unit, state: CheckoutState) -> None:
+    """The payer walked away for good (a headless ``abandons``): the attempt, if still open, ends
+    now as its token's end would, and frees the notices."""
     if state.attempt_id is not None:
         # already ended (paid, cancelled or expired by its token): nothing to release
         with contextlib.suppress(PaymentAttemptError):

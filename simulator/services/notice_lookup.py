@@ -13,6 +13,7 @@ from simulator.domain import payment as pay
 from simulator.domain.cart import PaymentNotice
 from simulator.domain.codes import parse_fiscal_code, parse_nav
 from simulator.domain.errors import InvalidInput, PaymentFault
+from simulator.domain.money import MAX_SOAP_CENTS
 from simulator.domain.payment import AttemptNotice, FaultCategory, NoticeInfo
 from simulator.services import organizations, station
 from simulator.services.receipts import SYNTHETIC_DUE_IN
@@ -34,6 +35,7 @@ __all__ = [
 
 ONGOING = "PPT_PAGAMENTO_IN_CORSO"
 DUPLICATED = "PAA_PAGAMENTO_DUPLICATO"
+EC_BAD_RESPONSE = "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"  # an EC answer the node cannot validate
 NODE_DUPLICATED = "PPT_PAGAMENTO_DUPLICATO"  # the node's own record says paid (the EC may not know)
 
 _SYNTHETIC_SUBJECTS = (
@@ -79,6 +81,8 @@ def lookup(
         info = _managed_notice(unit, fiscal_code, nav)
     else:
         info = _synthetic_notice(unit, request, fiscal_code, nav)
+    if info.amount > MAX_SOAP_CENTS:  # the EC's answer breaks paForNode.xsd: the node refuses it
+        raise PaymentFault(FaultCategory.DOMAIN_UNKNOWN, EC_BAD_RESPONSE)
     if unit.receipts.get(fiscal_code, info.iuv) is not None:
         raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, DUPLICATED)
     if unit.receipts.notice_paid(fiscal_code, nav):

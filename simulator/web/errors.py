@@ -29,6 +29,7 @@ from simulator.domain.errors import (
     PaymentFault,
     SandboxNotFound,
     TenantError,
+    UnreadableNumber,
 )
 from simulator.domain.payment import FaultCategory
 from simulator.scenario.model import ScenarioError, UnknownScenario
@@ -45,11 +46,15 @@ GPD_STATUS = {
     GpdReason.PUBLISH_VALIDITY_DATE_MISMATCH: 409,
     GpdReason.PUBLISH_DUE_DATE_MISMATCH: 409,
     GpdReason.NOT_INVALIDABLE: 409,
+    GpdReason.NOT_RECOVERABLE: 400,
+    GpdReason.EXCLUSIVE_PARAMETERS: 400,
     GpdReason.OPTION_NOT_FOUND: 404,
     GpdReason.OPTION_NOT_PAYABLE: 422,
     GpdReason.OPTION_ALREADY_PAID: 409,
     GpdReason.RECEIPT_NOT_FOUND: 404,
     GpdReason.RECEIPT_DUPLICATED: 409,
+    GpdReason.RECEIPTS_PAGE_TOO_BIG: 400,
+    GpdReason.RECEIPTS_DATE_RANGE: 400,
 }
 
 # The HTTP status Checkout answers a failed verify/activate with, per faultCodeCategory.
@@ -323,6 +328,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SandboxNotFound)
     def _sandbox_not_found(error: SandboxNotFound) -> Response:
         return problem(404, f"{error.what[:1].upper()}{error.what[1:]} not found", error.message)
+
+    @app.errorhandler(UnreadableNumber)
+    def _unreadable(error: UnreadableNumber) -> Response:
+        """GPD's reader refuses the body with its own title and message; elsewhere a 400 as usual."""
+        if surface() == "gpd":
+            return problem(400, "BAD REQUEST", error.parser_message)
+        return _invalid(error)
 
     @app.errorhandler(InvalidInput)
     def _invalid(error: InvalidInput) -> Response:

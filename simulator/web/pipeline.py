@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import Forbidden
@@ -28,6 +29,7 @@ from simulator.web.errors import Unauthorized
 access_log = logging.getLogger("simulator.access")
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
+KEY_QUERY = "subscription-key"  # API Management takes the key from the query string too
 
 STATIC = "/static/"
 # Not journaled: the journal itself, health probes and static files.
@@ -73,8 +75,9 @@ def tenant() -> str:
 
 
 def require_subscription_key() -> None:
-    """The APIM gateway check: any non-empty key, or one of the configured keys."""
-    key = request.headers.get(KEY_HEADER, "").strip()
+    """The APIM gateway check: any non-empty key, or one of the configured keys, sent in the
+    header or in the ``subscription-key`` query parameter (the header wins when both are sent)."""
+    key = request.headers.get(KEY_HEADER, "").strip() or request.args.get(KEY_QUERY, "").strip()
     if not key:
         raise Unauthorized(missing=True)
     keys = sandbox().settings.api_keys
@@ -177,7 +180,7 @@ def _journal(response: Response) -> None:
     at = sb.clock()
     latency = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2)
     method, path, status = request.method, request.path, response.status_code
-    url_parts = (request.scheme, request.host, request.root_path, path, request.query_string)
+    url_parts = (request.scheme, request.host, request.root_path, path, _journaled_query())
     hint, location = g.get("cart_id"), response.headers.get("Location", "")
     sent = _request_body()
     answered = None if response.direct_passthrough or response.is_streamed else response.get_data()
@@ -197,6 +200,15 @@ def _journal(response: Response) -> None:
         )
 
     sb.journal.record(journal_tenant, entry)
+
+
+def _journaled_query() -> bytes:
+    """The query string as the journal keeps it: a subscription key sent there is redacted."""
+    query = request.query_string
+    if KEY_QUERY.encode() not in query:
+        return query
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return urlencode([(k, "[redacted]" if k == KEY_QUERY else v) for k, v in pairs]).encode("latin-1")
 
 
 def _request_body() -> bytes | str | None:

@@ -383,12 +383,13 @@ def test_a_card_expiring_this_month_is_still_valid_by_the_tenant_clock(app: Flas
 def test_a_cart_notice_locked_by_another_payment_shows_the_fault_then_the_error_url(
     app: Flask, api: ApiClient
 ) -> None:
+    first_cart, second_cart = create_cart(api), create_cart(api)  # made before the notice is locked
     first = browser(app)
-    page = first.get(f"/c/{create_cart(api)}")
+    page = first.get(f"/c/{first_cart}")
     page = first.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
     first.submit(page, "method-form", button="method-PPAL")  # the notice is now activated (locked)
     second = browser(app)
-    page = second.get(f"/c/{create_cart(api)}")
+    page = second.get(f"/c/{second_cart}")
     page = second.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
 
     fault = second.submit(page, "method-form", button="method-PPAL")

@@ -191,14 +191,19 @@ def test_an_idle_session_expires_by_the_tenant_clock(app: Flask, api: ApiClient,
     assert_page_frame(page)
 
 
-def test_an_expired_session_frees_its_notice_at_once(app: Flask, api: ApiClient, clock: FixedClock) -> None:
+def test_an_expired_session_leaves_its_notice_to_the_payment_token(
+    app: Flask, api: ApiClient, clock: FixedClock
+) -> None:
     pages = browser(app)
     to_summary(pages, f"/{EC}{NAV}")
     clock.advance(11 * 60)
-    pages.get("/riepilogo-pagamento")  # seen expired: its attempt ends
+    assert pages.get("/riepilogo-pagamento").path == "/sessione-scaduta"
 
+    ongoing = browser(app).get(f"/{EC}{NAV}")  # the token lives 900 s from the activation
+    clock.advance(4 * 60)
     again = pay(browser(app), f"/{EC}{NAV}")
 
+    assert ongoing.status == 409 and ongoing.heading == "C'è già un pagamento in corso, riprova più tardi"
     assert again.outcome == 0
 
 
