@@ -288,7 +288,7 @@ def test_a_receipt_the_script_says_the_station_holds_is_delivered_without_a_call
     assert calls["paSendRTV2"] == 0 and (EC, PAYABLE) not in ledger.receipts
 
 
-def test_a_receipt_refused_more_times_than_the_schedule_allows_fails(
+def test_a_receipt_refused_more_times_than_the_schedule_allows_fails_until_redelivered(
     sandbox: Flask, client: ApiClient, station: tuple[Ledger, Counter[str]]
 ) -> None:
     ledger, calls = station
@@ -303,6 +303,11 @@ def test_a_receipt_refused_more_times_than_the_schedule_allows_fails(
     schedule = len(sandbox.extensions["sandbox"].settings.notify_retry_schedule)
     assert (delivery["status"], delivery["attemptCount"], attempts) == ("failed", schedule, schedule)
     assert calls["paSendRTV2"] == 0 and (EC, PAYABLE) not in ledger.receipts
+
+    # a redelivery is the tester's own: the script no longer answers it, the station gets it
+    assert client.post(f"/_sandbox/v1/deliveries/{delivery['id']}/redeliver").status_code == 202
+    assert deliver(sandbox) == 1
+    assert calls["paSendRTV2"] == 1 and (EC, PAYABLE) in ledger.receipts
 
 
 def test_a_modello_1_rt_refused_by_the_script_reaches_the_station_on_a_retry(
