@@ -220,9 +220,11 @@ def _answer(
     station: Station, operation: str, body: bytes, timeout: timedelta, script: StationCall | None
 ) -> Response:
     """The station's answer, or the script's in its place (``Timeout`` when the script makes the
-    station slower than the node waits)."""
+    station slower than the node waits). A scripted delay is the station's: the node's timeout
+    covers it and the real call together."""
     if script is None or not script.replaces_station(timeout):
-        return _transport.send(Request(station.url, headers(operation), body, timeout.total_seconds()))
+        left = timeout - (script.delay if script is not None else timedelta(0))
+        return _transport.send(Request(station.url, headers(operation), body, left.total_seconds()))
     if script.times_out(timeout):
         raise Timeout(f"the station answers after {format_duration(script.delay)}, past the node's timeout")
     assert script.answer is not None

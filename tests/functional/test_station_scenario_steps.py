@@ -5,6 +5,7 @@ say it was scripted, and the station never sees the scripted call."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from tests.functional.test_modello1 import RETURN, answer_of, cart_of
 # Scenarios of a user's folder, beside the built-in station-* ones.
 CUSTOM = {
     "station-says-expired": "  station:\n    verify: PAA_PAGAMENTO_SCADUTO\n",
-    "station-slowish": "  station:\n    verify: {delay: 4s}\n",  # the node waits 5s
+    "station-slowish": "  station:\n    verify: {delay: 2s}\n",  # the node waits 5s in all
     "station-too-slow": "  station:\n    activate: {delay: 1m}\n",
     "station-holds-receipt": "  station:\n    receipt: PAA_RECEIPT_DUPLICATA\n",
     "station-never-takes-receipt": "  station:\n    receipt: {answer: PAA_SYSTEM_ERROR, times: 10}\n",
@@ -62,17 +63,21 @@ def counted_station() -> Iterator[tuple[str, Ledger, Counter[str]]]:
         yield url, ledger, calls
 
 
-@pytest.fixture
-def sandbox(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
+def with_custom_scenarios(settings: Settings, clock: FixedClock, tmp_path: Path, **changes: Any) -> Flask:
     folder = tmp_path / "scenarios"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     for scenario_id, steps in CUSTOM.items():
         (folder / f"{scenario_id}.yaml").write_text(
             f"version: 1\nid: {scenario_id}\ntitle: {scenario_id}\ndescription: A station step.\n"
             f"steps:\n{steps}",
             encoding="utf-8",
         )
-    application = app_with(settings, clock, tmp_path, scenario_dirs=(str(folder),))
+    return app_with(settings, clock, tmp_path, scenario_dirs=(str(folder),), **changes)
+
+
+@pytest.fixture
+def sandbox(settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
+    application = with_custom_scenarios(settings, clock, tmp_path)
     yield application
     application.extensions["sandbox"].close()
 
@@ -204,12 +209,35 @@ def test_a_station_slower_than_usual_but_in_time_only_slows_the_payment(
     assert pay(browser(sandbox), f"/c/{cart_id}").outcome == 0
 
     [delayed] = timeline(client, cart_id, "step.delayed")
-    assert (delayed["step"], delayed["delay"]) == ("station.paVerifyPaymentNotice", "4s")
+    assert (delayed["step"], delayed["delay"]) == ("station.paVerifyPaymentNotice", "2s")
     assert all("scripted" not in c for c in timeline(client, cart_id, "station.called"))
     assert calls["paVerifyPaymentNotice"] == 1  # the real station answered, late
     assert not any(a.startswith(SCRIPTED) for a in station_answers(client))
     assert deliver(sandbox) == 1
     assert ledger.debts[(EC, PAYABLE)].status == "paid"
+
+
+def test_a_scripted_delay_counts_against_the_nodes_timeout_of_the_real_call(
+    settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    application = with_custom_scenarios(settings, clock, tmp_path, station_timeout_seconds=2.5)
+    api = ApiClient(application.test_client())
+    ledger = Ledger.load(DEBTS)
+    inner = create_app(ledger, BROKER, STATION_ID)
+
+    def answers_in_a_second(environ: Any, start_response: Any) -> Any:
+        time.sleep(1)  # in time for 2.5 s, not for the 0.5 s the 2 s delay leaves
+        return inner(environ, start_response)
+
+    try:
+        with serving(answers_in_a_second) as url:
+            assert set_station(api, url).status_code == 200
+            cart_id = cart_with(api, "station-slowish")
+            assert pay(browser(application), f"/c/{cart_id}").outcome is None
+        [call] = timeline(api, cart_id, "station.called")
+        assert (call["faultCode"], call.get("scripted")) == ("PPT_STAZIONE_INT_PA_TIMEOUT", None)
+    finally:
+        application.extensions["sandbox"].close()
 
 
 def test_a_station_slower_than_the_node_waits_is_timeout_and_is_never_called(
