@@ -74,6 +74,14 @@ def main() -> None:
     envvar="PAGOPA_SANDBOX_TRAINER_MODE",
     help="Trainer mode: the summary page lets the tester choose the outcome (a scenario).",
 )
+@click.option(
+    "--log-level",
+    envvar="PAGOPA_SANDBOX_LOG_LEVEL",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="info: one line per request, static files only at debug; warning: errors only.",
+)
 def serve(
     host: str,
     port: int,
@@ -84,8 +92,9 @@ def serve(
     demo: bool,
     scenario_dirs: tuple[str, ...],
     trainer: bool,
+    log_level: str,
 ) -> None:
-    """Run the sandbox on a production WSGI server (gunicorn)."""
+    """Run the sandbox on a production WSGI server (gunicorn, requests read by waitress)."""
     ctx = click.get_current_context()
     if ephemeral and ctx.get_parameter_source("data_dir") not in (None, click.core.ParameterSource.DEFAULT):
         raise click.UsageError("--data-dir and --ephemeral exclude each other")
@@ -105,14 +114,22 @@ def serve(
         ephemeral=ephemeral,
         demo=demo,
         trainer_mode=trainer,
+        log_level=log_level.lower(),
     )
     if scenario_dirs:
         settings = settings.with_(scenario_dirs=scenario_dirs)
     if not os.environ.get("PAGOPA_SANDBOX_NOTIFY_WORKER"):  # a server delivers its notifications
         settings = settings.with_(notify_worker=True)
     library = _load_scenarios(settings.scenario_dirs)  # refuse bad files before anything starts
+    from simulator.server import ListenError, SandboxServer, listen
+
+    try:
+        listener = listen(host, port)  # before anything is printed: a port in use is one line
+    except ListenError as exc:
+        raise click.ClickException(str(exc)) from None
+    port = listener.getsockname()[1]  # the real one when --port 0
+    settings = settings.with_(port=port)
     _prepare_database(settings)
-    from simulator.server import SandboxServer
 
     where = "ephemeral database" if ephemeral else (_redact(database_url) if database_url else f"{data_dir}/")
     mode = ", trainer mode" if trainer else ""
@@ -121,7 +138,7 @@ def serve(
         f"  ({workers} workers, {where}, {len(library)} scenarios{mode})",
         err=True,
     )
-    SandboxServer(settings).run()
+    SandboxServer(settings, listener).run()
 
 
 def _prepare_database(settings: Settings) -> None:

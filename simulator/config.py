@@ -56,6 +56,10 @@ class Settings:
     notify_timeout_seconds: float = 10.0  # one attempt, the whole exchange
     notify_poll_seconds: float = 0.5  # how often the delivery thread looks for due deliveries
     notify_concurrency: int = 4  # attempts in flight per worker process
+    # The server (simulator.server): how verbose its log is, and how long a connection may stay
+    # silent, between requests or in the middle of one, before it is closed.
+    log_level: str = "info"
+    read_timeout_seconds: int = 30
 
     @property
     def resolved_database_url(self) -> str:
@@ -119,6 +123,10 @@ class Settings:
         ):
             if (v := get(name)) is not None:
                 values[key] = _seconds(prefix + name, v)
+        if (v := get("READ_TIMEOUT_SECONDS")) is not None:
+            values["read_timeout_seconds"] = _int(prefix + "READ_TIMEOUT_SECONDS", v, low=1, high=3600)
+        if (v := get("LOG_LEVEL")) is not None:
+            values["log_level"] = _log_level(prefix + "LOG_LEVEL", v)
         if (v := get("NOTIFY_CONCURRENCY")) is not None:
             values["notify_concurrency"] = _int(prefix + "NOTIFY_CONCURRENCY", v)
         if (v := get("NOTIFY_RETRY_SCHEDULE")) is not None:
@@ -148,11 +156,23 @@ def _seconds(name: str, value: str) -> float:
     return seconds
 
 
-def _int(name: str, value: str) -> int:
+def _int(name: str, value: str, low: int | None = None, high: int | None = None) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(f"{name} must be between {low} and {high}, not {value!r}")
+    return number
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _log_level(name: str, value: str) -> str:
+    if value.lower() not in LOG_LEVELS:
+        raise ValueError(f"{name} must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+    return value.lower()
 
 
 def load_or_create_secret(path: Path) -> str:

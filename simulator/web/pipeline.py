@@ -101,7 +101,8 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith(UNJOURNALED):
             _journal(response)
         if sandbox().settings.log_requests:
-            access_log.info(
+            access_log.log(
+                logging.DEBUG if request.path.startswith("/static/") else logging.INFO,  # most lines
                 json.dumps(
                     {
                         "method": request.method,
@@ -112,7 +113,7 @@ def init_app(app: Flask) -> None:
                         "requestId": request_id(),
                     },
                     separators=(",", ":"),
-                )
+                ),
             )
         return response
 
