@@ -60,6 +60,11 @@ class Settings:
     # silent, between requests or in the middle of one, before it is closed.
     log_level: str = "info"
     read_timeout_seconds: int = 30
+    # Server-Sent Events (simulator.web.streams): streams at once per worker process, each given a
+    # thread of its own on top of the request threads, and how long one lasts before the browser
+    # reconnects.
+    stream_slots: int = 2
+    stream_seconds: float = 30.0
 
     @property
     def resolved_database_url(self) -> str:

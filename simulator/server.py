@@ -20,7 +20,8 @@ from gunicorn.app.base import BaseApplication
 from simulator.config import Settings
 
 WORKER_CLASS = "simulator.buffered_worker.BufferedWorker"
-REQUEST_THREADS = 4  # per worker process: threads that run the app on complete requests
+REQUEST_THREADS = 4  # per worker process: threads that run the app on complete requests ...
+# ... plus one per event stream slot (simulator.web.streams), so streams never take these
 
 
 class ListenError(Exception):
@@ -57,7 +58,7 @@ class SandboxServer(BaseApplication):  # type: ignore[misc]
             "bind": bind,
             "workers": settings.workers,
             "worker_class": WORKER_CLASS,
-            "threads": REQUEST_THREADS,
+            "threads": REQUEST_THREADS + settings.stream_slots,  # streams never take the last ones
             "keepalive": settings.read_timeout_seconds,  # the buffered worker's read timeout
             "accesslog": None,  # the app writes its own structured line per request
             "errorlog": "-",
