@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import selectors
 import shutil
 import socket
@@ -78,6 +79,7 @@ def started(server: str) -> Iterator[int]:
         env = {}
         if server != "serve":  # sandbox_wsgi.py reads the data dir; the schema is made first
             env["PAGOPA_SANDBOX_DATA_DIR"] = data_dir
+            env["PYTHONPATH"] = str(BENCH)  # waitress imports sandbox_wsgi from here
             run.prepare_database(Path(data_dir))
         with running(server_argv(server, port), port, HEALTH, env):
             yield port
@@ -202,16 +204,58 @@ def probe_health(port: int, seconds: float) -> Result:
     }
 
 
+def server_pids() -> list[int]:
+    """Every process below this script: called while only the server runs, its master and workers."""
+    found, frontier = [], [os.getpid()]
+    while frontier:
+        pid = frontier.pop()
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            kids = [int(k) for k in children.read_text().split()]
+            found += kids
+            frontier += kids
+    return found
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def cart_cpu(port: int, runner: run.Runner, pids: list[int]) -> Result:
+    """One more cart round, for the server's CPU per cart creation: unlike req/s, it hardly moves
+    when other jobs share the machine, so it shows what the slow connections cost the server."""
+    series = runner.series.next()
+    load = run.Load(port, "cart", runner.seconds, runner.connections, series, runner.template)
+    before = cpu_ticks(pids)
+    result = run.measure(load, "wrk", runner.workdir)
+    seconds = (cpu_ticks(pids) - before) / os.sysconf("SC_CLK_TCK")
+    return {
+        "server_cpu_ms_per_request": 1000 * seconds / max(1, result["requests"]),
+        "rps": result["rps"],
+        "requests": result["requests"],
+        "other_load_pct": result["other_load_pct"],
+    }
+
+
 def measure_server(server: str, runner: run.Runner, args: argparse.Namespace) -> Result:
     log(f"{server}: starting")
     with started(server) as port:
+        pids = server_pids()
         log(f"{server}: unloaded")
         out: Result = {"unloaded": {"health": probe_health(port, args.probe_seconds)}}
         out["unloaded"]["cart"] = runner.run(port, "cart")
+        out["unloaded"]["cpu"] = cart_cpu(port, runner, pids)
         log(f"{server}: {args.slow} slow connections open")
         with slow_load(port, args.slow, args.every) as slow:
             loaded: Result = {"health": probe_health(port, args.probe_seconds)}
             loaded["cart"] = runner.run(port, "cart")
+            loaded["cpu"] = cart_cpu(port, runner, pids)
         out["slow"] = {**loaded, "slow_clients": slow}
     h, c = out["slow"]["health"], out["slow"]["cart"]
     out["health_p99_met"] = h["p99_ms"] < HEALTH_P99_MS and h["failed"] == 0
@@ -219,7 +263,9 @@ def measure_server(server: str, runner: run.Runner, args: argparse.Namespace) ->
     log(
         f"{server}: health p99 {out['unloaded']['health']['p99_ms']:.1f} -> {h['p99_ms']:.1f} ms "
         f"({h['failed']} failed of {h['probes']}); cart {out['unloaded']['cart']['rps']:.0f} -> "
-        f"{c['rps']:.0f} req/s ({100 * out['cart_ratio']:.0f} %); reopened {slow['reopened']}"
+        f"{c['rps']:.0f} req/s ({100 * out['cart_ratio']:.0f} %); server CPU per cart "
+        f"{out['unloaded']['cpu']['server_cpu_ms_per_request']:.2f} -> "
+        f"{out['slow']['cpu']['server_cpu_ms_per_request']:.2f} ms; reopened {slow['reopened']}"
     )
     return out
 
@@ -236,8 +282,9 @@ def markdown(report: Result) -> str:
         f"{cfg['rounds']} x {cfg['seconds']} s (median round, range).",
         "",
         "| server | health p99 ms unloaded | with slow clients | failed probes | cart req/s unloaded | "
-        "with slow clients | ratio | health p99 < 100 ms | cart >= 90 % | other load |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+        "with slow clients | ratio | server CPU ms per cart unloaded | with slow clients | "
+        "health p99 < 100 ms | cart >= 90 % | other load |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     for name, r in report["servers"].items():
         u, s = r["unloaded"], r["slow"]
@@ -251,6 +298,7 @@ def markdown(report: Result) -> str:
             f"{s['health']['failed']} / {s['health']['probes']} | {u['cart']['rps']:.0f} "
             f"({u['cart']['rps_min']:.0f}-{u['cart']['rps_max']:.0f}) | {s['cart']['rps']:.0f} "
             f"({s['cart']['rps_min']:.0f}-{s['cart']['rps_max']:.0f}) | {100 * r['cart_ratio']:.0f} % | "
+            f"{u['cpu']['server_cpu_ms_per_request']:.2f} | {s['cpu']['server_cpu_ms_per_request']:.2f} | "
             f"{'met' if r['health_p99_met'] else '**missed**'} | "
             f"{'met' if r['cart_ratio'] >= CART_KEEP else '**missed**'} | up to {other:.0f} % |"
         )
