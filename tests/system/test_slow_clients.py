@@ -94,7 +94,10 @@ def slow_server(tmp_path: Path, server_factory: list[Server]) -> Server:
         "--workers",
         "2",
         cwd=tmp_path,
-        env={"PAGOPA_SANDBOX_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT)},
+        env={
+            "PAGOPA_SANDBOX_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT),
+            "PAGOPA_SANDBOX_MAX_BODY_BYTES": "1000",
+        },
     )
     server_factory.append(server)
     return server
@@ -154,3 +157,23 @@ def test_a_trickling_connection_keeps_its_place_and_is_answered_once_complete(
     finally:
         sock.close()
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+def test_bodies_over_the_limit_are_refused_and_huge_ones_without_being_read(
+    tmp_path: Path, server_factory: list[Server]
+) -> None:
+    """Buffering whole requests must not mean buffering any size: over twice the app's limit the
+    server answers 413 from the Content-Length alone; just over it, the surface's own 413."""
+    server = slow_server(tmp_path, server_factory)
+    over = requests.post(server.url + "/checkout/ec/v1/carts", json={"pad": "x" * 1500}, timeout=10)
+    assert over.status_code == 413
+    assert over.json()["status"] == 413  # the cart API's ProblemJson
+    sock = socket.create_connection(address(server), timeout=10)
+    try:
+        sock.sendall(
+            b"POST /checkout/ec/v1/carts HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 1000000000\r\n\r\n"
+        )
+        answer = sock.recv(4096)  # no body sent: the answer comes from the headers alone
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
