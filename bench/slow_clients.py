@@ -30,6 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -227,46 +228,62 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
-def cart_cpu(port: int, runner: run.Runner, pids: list[int]) -> Result:
-    """One more cart round, for the server's CPU per cart creation: unlike req/s, it hardly moves
-    when other jobs share the machine, so it shows what the slow connections cost the server."""
+def cart_round(port: int, runner: run.Runner, pids: list[int]) -> Result:
+    """One cart-creation round of wrk, with the server's CPU per cart creation: unlike req/s, that
+    hardly moves when other jobs share the machine, so it shows what slow connections cost."""
     series = runner.series.next()
     load = run.Load(port, "cart", runner.seconds, runner.connections, series, runner.template)
     before = cpu_ticks(pids)
     result = run.measure(load, "wrk", runner.workdir)
     seconds = (cpu_ticks(pids) - before) / os.sysconf("SC_CLK_TCK")
+    keep = ("rps", "requests", "p50_ms", "p99_ms", "non2xx", "socket_errors", "other_load_pct")
+    return {"cpu_ms": 1000 * seconds / max(1, result["requests"]), **{k: result[k] for k in keep}}
+
+
+def summary(rounds: list[Result]) -> Result:
+    rps = sorted(r["rps"] for r in rounds)
     return {
-        "server_cpu_ms_per_request": 1000 * seconds / max(1, result["requests"]),
-        "rps": result["rps"],
-        "requests": result["requests"],
-        "other_load_pct": result["other_load_pct"],
+        "rps": statistics.median(rps),
+        "rps_min": rps[0],
+        "rps_max": rps[-1],
+        "cpu_ms": statistics.median(r["cpu_ms"] for r in rounds),
+        "errors": sum(r["non2xx"] + r["socket_errors"] for r in rounds),
+        "other_load_max": max(r["other_load_pct"] for r in rounds),
+        "rounds": rounds,
     }
 
 
 def measure_server(server: str, runner: run.Runner, args: argparse.Namespace) -> Result:
+    """Health unloaded, then with the slow connections open; then cart rounds in pairs, one
+    unloaded and one with the slow connections, so that other jobs' load, which drifts over
+    minutes on a shared machine, weighs on both sides alike."""
     log(f"{server}: starting")
     with started(server) as port:
         pids = server_pids()
-        log(f"{server}: unloaded")
-        out: Result = {"unloaded": {"health": probe_health(port, args.probe_seconds)}}
-        out["unloaded"]["cart"] = runner.run(port, "cart")
-        out["unloaded"]["cpu"] = cart_cpu(port, runner, pids)
-        log(f"{server}: {args.slow} slow connections open")
+        health = probe_health(port, args.probe_seconds)
         with slow_load(port, args.slow, args.every) as slow:
-            loaded: Result = {"health": probe_health(port, args.probe_seconds)}
-            loaded["cart"] = runner.run(port, "cart")
-            loaded["cpu"] = cart_cpu(port, runner, pids)
-        out["slow"] = {**loaded, "slow_clients": slow}
-    h, c = out["slow"]["health"], out["slow"]["cart"]
-    out["health_p99_met"] = h["p99_ms"] < HEALTH_P99_MS and h["failed"] == 0
-    out["cart_ratio"] = c["rps"] / max(1e-9, out["unloaded"]["cart"]["rps"])
-    log(
-        f"{server}: health p99 {out['unloaded']['health']['p99_ms']:.1f} -> {h['p99_ms']:.1f} ms "
-        f"({h['failed']} failed of {h['probes']}); cart {out['unloaded']['cart']['rps']:.0f} -> "
-        f"{c['rps']:.0f} req/s ({100 * out['cart_ratio']:.0f} %); server CPU per cart "
-        f"{out['unloaded']['cpu']['server_cpu_ms_per_request']:.2f} -> "
-        f"{out['slow']['cpu']['server_cpu_ms_per_request']:.2f} ms; reopened {slow['reopened']}"
-    )
+            health_slow = probe_health(port, args.probe_seconds)
+        log(f"{server}: health p99 {health['p99_ms']:.1f} ms, with slow {health_slow['p99_ms']:.1f}")
+        cart_round(port, replace(runner, seconds=2), pids)  # warm-up, not recorded
+        unloaded, loaded, reopened = [], [], Counter[str]()
+        for n in range(args.rounds):
+            unloaded.append(cart_round(port, runner, pids))
+            with slow_load(port, args.slow, args.every) as info:
+                loaded.append(cart_round(port, runner, pids))
+            reopened.update(info["reopened"] if isinstance(info["reopened"], dict) else {"died": 1})
+            log(
+                f"{server}: round {n + 1}: cart {unloaded[-1]['rps']:.0f} -> {loaded[-1]['rps']:.0f} req/s, "
+                f"CPU per cart {unloaded[-1]['cpu_ms']:.2f} -> {loaded[-1]['cpu_ms']:.2f} ms, other load "
+                f"{unloaded[-1]['other_load_pct']:.0f} / {loaded[-1]['other_load_pct']:.0f} %"
+            )
+    out: Result = {
+        "health": {"unloaded": health, "slow": health_slow},
+        "cart": {"unloaded": summary(unloaded), "slow": summary(loaded)},
+        "round_ratios": [b["rps"] / max(1e-9, a["rps"]) for a, b in zip(unloaded, loaded, strict=True)],
+        "slow_clients": {**slow, "reopened_during_cart_rounds": dict(reopened)},
+    }
+    out["health_p99_met"] = health_slow["p99_ms"] < HEALTH_P99_MS and health_slow["failed"] == 0
+    out["cart_ratio"] = out["cart"]["slow"]["rps"] / max(1e-9, out["cart"]["unloaded"]["rps"])
     return out
 
 
@@ -279,27 +296,25 @@ def markdown(report: Result) -> str:
         f"Slow clients: {cfg['slow']} connections ({cfg['mix']}), one more header line or body byte "
         f"every {cfg['every']} s; health probed {cfg['probe_seconds']} s (new connection each, "
         f"{PROBE_TIMEOUT:.0f} s timeout); cart creation wrk -c{cfg['connections']}, "
-        f"{cfg['rounds']} x {cfg['seconds']} s (median round, range).",
+        f"{cfg['rounds']} pairs of {cfg['seconds']} s rounds (unloaded, then with the slow connections); "
+        "median and range.",
         "",
-        "| server | health p99 ms unloaded | with slow clients | failed probes | cart req/s unloaded | "
-        "with slow clients | ratio | server CPU ms per cart unloaded | with slow clients | "
+        "| server | health p99 ms unloaded | with slow | failed probes with slow | cart req/s unloaded | "
+        "with slow | ratio (per pair) | CPU ms per cart unloaded / with slow | errors | "
         "health p99 < 100 ms | cart >= 90 % | other load |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     for name, r in report["servers"].items():
-        u, s = r["unloaded"], r["slow"]
-        other = max(
-            u["health"]["other_load_pct"],
-            s["health"]["other_load_pct"],
-            *(x["other_load_pct"] for x in u["cart"]["rounds"] + s["cart"]["rounds"]),
-        )
+        hu, hs = r["health"]["unloaded"], r["health"]["slow"]
+        cu, cs = r["cart"]["unloaded"], r["cart"]["slow"]
+        pairs = ", ".join(f"{100 * x:.0f}" for x in r["round_ratios"])
+        other = max(hu["other_load_pct"], hs["other_load_pct"], cu["other_load_max"], cs["other_load_max"])
         lines.append(
-            f"| {name} | {u['health']['p99_ms']:.1f} | {s['health']['p99_ms']:.1f} | "
-            f"{s['health']['failed']} / {s['health']['probes']} | {u['cart']['rps']:.0f} "
-            f"({u['cart']['rps_min']:.0f}-{u['cart']['rps_max']:.0f}) | {s['cart']['rps']:.0f} "
-            f"({s['cart']['rps_min']:.0f}-{s['cart']['rps_max']:.0f}) | {100 * r['cart_ratio']:.0f} % | "
-            f"{u['cpu']['server_cpu_ms_per_request']:.2f} | {s['cpu']['server_cpu_ms_per_request']:.2f} | "
-            f"{'met' if r['health_p99_met'] else '**missed**'} | "
+            f"| {name} | {hu['p99_ms']:.1f} | {hs['p99_ms']:.1f} | {hs['failed']} / {hs['probes']} | "
+            f"{cu['rps']:.0f} ({cu['rps_min']:.0f}-{cu['rps_max']:.0f}) | "
+            f"{cs['rps']:.0f} ({cs['rps_min']:.0f}-{cs['rps_max']:.0f}) | "
+            f"{100 * r['cart_ratio']:.0f} % ({pairs}) | {cu['cpu_ms']:.2f} / {cs['cpu_ms']:.2f} | "
+            f"{cu['errors']} / {cs['errors']} | {'met' if r['health_p99_met'] else '**missed**'} | "
             f"{'met' if r['cart_ratio'] >= CART_KEEP else '**missed**'} | up to {other:.0f} % |"
         )
     return "\n".join(lines)
@@ -312,7 +327,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=3.0, help="seconds between slow sends")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--seconds", type=int, default=None, help="one cart round (10; 3 with --quick)")
-    parser.add_argument("--rounds", type=int, default=None, help="cart rounds (3; 1 with --quick)")
+    parser.add_argument("--rounds", type=int, default=None, help="pairs of cart rounds (3; 1 with --quick)")
     parser.add_argument("--probe-seconds", type=float, default=None, help="health probing (10; 3 quick)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
@@ -335,7 +350,6 @@ def main() -> None:
             Path(workdir),
             run.Series(),
             args.rounds,
-            retries=0 if args.quick else 1,
         )
         results = {server: measure_server(server, runner, args) for server in servers}
     short, body = args.slow // 8, args.slow // 4
