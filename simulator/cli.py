@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from simulator.config import Settings
+from simulator.config import LOG_LEVELS, Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -79,7 +79,7 @@ def main() -> None:
     envvar="PAGOPA_SANDBOX_LOG_LEVEL",
     default="info",
     show_default=True,
-    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
     help="info: one line per request, static files only at debug; warning: errors only.",
 )
 def serve(
