@@ -79,6 +79,10 @@ class Settings:
     # reconnects.
     stream_slots: int = 2
     stream_seconds: float = 30.0
+    # The dashboard's stream (simulator.web.dashboard_stream): how often it looks for a change, and
+    # how long it stays quiet before a keep-alive, which also finds a client that went away.
+    dashboard_poll_seconds: float = 1.0
+    dashboard_heartbeat_seconds: float = 3.0
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,5 @@ from simulator.web import dashboard, dashboard_actions, dashboard_inspect, dashb
 
 
 def init_app(app: Flask) -> None:
-    dashboard_stream.init_app(app)
     for module in (dashboard, dashboard_actions, dashboard_inspect, dashboard_stream, dashboard_trainer):
         app.register_blueprint(module.bp)

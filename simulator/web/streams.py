@@ -21,6 +21,10 @@ from simulator.web.errors import problem
 
 RETRY_SECONDS = 2  # how long EventSource waits before reconnecting, and Retry-After on a 503
 KEEP_ALIVE = ": keep-alive\n\n"  # a comment line: keeps proxies from closing a quiet stream
+STREAM_HEADERS = {
+    "Cache-Control": "no-store",  # every message is news: nothing of a stream is kept anywhere
+    "X-Accel-Buffering": "no",  # a proxy in front (nginx) must pass each message on at once
+}
 
 
 class StreamSlots:
@@ -40,7 +44,7 @@ class StreamSlots:
             busy.headers["Retry-After"] = str(RETRY_SECONDS)
             return busy
         stream = _Stream(events, self.clock() + self.seconds, self.clock, self._free)
-        return Response(stream, mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return Response(stream, mimetype="text/event-stream", headers=STREAM_HEADERS)
 
 
 class _Stream:

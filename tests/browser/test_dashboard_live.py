@@ -1,15 +1,20 @@
 """The dashboard in Chromium: a cart and then its payment appear on it live (Server-Sent Events,
-no reload) while another tab of the same browser pays; and every dashboard view passes axe-core's
-WCAG 2.1 A and AA rules, in Italian at desktop width and in English at 320 px."""
+no reload) while another tab of the same browser pays, also when its first stream was refused
+because every slot was taken; and every dashboard view passes axe-core's WCAG 2.1 A and AA rules,
+in Italian at desktop width and in English at 320 px."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from simulator.app import create_app
+from simulator.config import Settings
+from simulator.services.clock import FixedClock
 from tests.browser.conftest import LiveServer
 from tests.browser.steps import TIMEOUT, create_cart, to_summary
 from tests.conftest import KEY
@@ -61,6 +66,39 @@ def test_a_payment_appears_live_on_the_dashboard_while_another_tab_pays_it(
         assert dashboard.locator("#live-status").inner_text().startswith("Aggiornato")
     finally:
         context.close()
+
+
+@pytest.fixture
+def one_slot_server(tmp_path: Path, live_clock: FixedClock) -> Iterator[LiveServer]:
+    """A sandbox whose worker runs a single event stream at a time."""
+    settings = Settings(
+        data_dir=str(tmp_path),
+        database_url=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
+        log_requests=False,
+        stream_slots=1,
+    )
+    app = create_app(settings, clock=live_clock)
+    server = LiveServer(app)
+    yield server
+    server.stop()
+    app.extensions["sandbox"].close()
+
+
+def test_a_dashboard_refused_a_stream_tries_again_and_then_updates_live(
+    page: Any, one_slot_server: LiveServer
+) -> None:
+    taken = one_slot_server.app.test_client().get("/_sandbox/stream", buffered=False)
+    assert taken.status_code == 200  # the only slot
+    with page.expect_response(lambda r: "/_sandbox/stream" in r.url) as first:
+        page.goto(one_slot_server.url + "/_sandbox/?tenant=default")
+    assert first.value.status == 503
+    page.evaluate("window.notReloaded = true")
+    taken.close()  # the slot is free again
+
+    cart = cart_id_of(create_cart(one_slot_server.url, RETURN_URLS))
+
+    page.locator(f'tr[data-cart="{cart}"]').wait_for(timeout=LIVE_WAIT_MS)
+    assert page.evaluate("window.notReloaded === true")
 
 
 # --- the axe audit of every view ---------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The dashboard's Server-Sent Events: a change in the viewed tenant is announced (and one in another
-tenant is not), heartbeats are comments, each stream ends by itself, the number of streams is
-capped (503 with Retry-After beyond it), and a client that goes away mid-stream gives back its slot,
-its server thread and its memory."""
+tenant is not), quiet time is a keep-alive, each stream ends after the server's ``stream_seconds``,
+the server's ``stream_slots`` cap them (a 503 ProblemJson with Retry-After beyond), and a client
+that goes away mid-stream gives back its slot, its server thread and its memory."""
 
 from __future__ import annotations
 
@@ -16,24 +16,26 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from simulator.app import create_app
 from simulator.config import Settings
+from simulator.services.clock import FixedClock
 from simulator.testing.live_server import LiveSandbox
-from simulator.web.dashboard_stream import gate
+from simulator.web.streams import KEEP_ALIVE
 from tests.functional.dashboard_factories import cart_in
 
-FAST = {
-    "DASHBOARD_POLL_SECONDS": 0.01,
-    "DASHBOARD_HEARTBEAT_SECONDS": 0.05,
-    "DASHBOARD_STREAM_SECONDS": 2.0,
-    "DASHBOARD_STREAMS": 2,
-}
+FAST = {"dashboard_poll_seconds": 0.01, "dashboard_heartbeat_seconds": 0.05, "stream_seconds": 2.0}
 
 
 @pytest.fixture
-def fast_app(app: Flask) -> Flask:
-    app.config.update(FAST)
-    app.extensions.pop("dashboard_streams", None)  # the cap is read again
-    return app
+def fast_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return settings.with_(database_url=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}", stream_slots=2, **FAST)
+
+
+@pytest.fixture
+def fast_app(fast_settings: Settings, clock: FixedClock) -> Iterator[Flask]:
+    application = create_app(fast_settings, clock=clock)
+    yield application
+    application.extensions["sandbox"].close()
 
 
 def chunks(response: object) -> Iterator[str]:
@@ -50,11 +52,13 @@ def test_a_change_in_the_viewed_tenant_is_announced_and_another_tenants_is_not(f
     since = mark_of(fast_app, "watched")
     response = fast_app.test_client().get(f"/_sandbox/stream?tenant=watched&since={since}", buffered=False)
     assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    assert response.headers["X-Accel-Buffering"] == "no"
+    assert response.headers["Cache-Control"] == "no-store"
     lines = chunks(response)
     assert next(lines).startswith("retry: ")
 
     cart_in(fast_app, "elsewhere")
-    assert next(lines) == ": heartbeat\n\n"  # nothing of the other tenant's
+    assert next(lines) == KEEP_ALIVE  # nothing of the other tenant's
     cart_in(fast_app, "watched")
     announced = next(line for line in lines if not line.startswith(":"))
     response.close()
@@ -63,17 +67,20 @@ def test_a_change_in_the_viewed_tenant_is_announced_and_another_tenants_is_not(f
     assert announced.split("data: ")[1].strip() == mark_of(fast_app, "watched") != since
 
 
-def test_a_stream_ends_by_itself_so_the_browser_reconnects(fast_app: Flask) -> None:
-    fast_app.config["DASHBOARD_STREAM_SECONDS"] = 0.1
-    response = fast_app.test_client().get("/_sandbox/stream?tenant=quiet", buffered=False)
+def test_a_stream_ends_after_the_servers_stream_seconds_so_the_browser_reconnects(
+    fast_settings: Settings, clock: FixedClock
+) -> None:
+    app = create_app(fast_settings.with_(stream_seconds=0.1), clock=clock)
+    try:
+        response = app.test_client().get("/_sandbox/stream?tenant=quiet", buffered=False)
+        body = "".join(chunks(response))  # returns: the stream ended
+        response.close()
+        assert body.startswith("retry: 2000\n\n") and "event:" not in body
+    finally:
+        app.extensions["sandbox"].close()
 
-    body = "".join(chunks(response))  # returns: the stream ended
 
-    assert body.startswith("retry: 2000\n\n") and "event:" not in body
-    assert gate(fast_app).open == 0
-
-
-def test_streams_beyond_the_cap_get_503_with_retry_after(fast_app: Flask) -> None:
+def test_streams_beyond_the_servers_slots_get_a_503_problem_with_retry_after(fast_app: Flask) -> None:
     client = fast_app.test_client()
     first = client.get("/_sandbox/stream", buffered=False)
     second = client.get("/_sandbox/stream", buffered=False)
@@ -81,21 +88,20 @@ def test_streams_beyond_the_cap_get_503_with_retry_after(fast_app: Flask) -> Non
     refused = client.get("/_sandbox/stream", buffered=False)
 
     assert (first.status_code, second.status_code) == (200, 200)
-    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+    assert refused.get_json()["status"] == 503
     first.close()  # a client that leaves before the stream even started still frees its slot
     again = client.get("/_sandbox/stream", buffered=False)
     assert again.status_code == 200
     second.close()
     again.close()
-    assert gate(fast_app).open == 0
 
 
 def test_a_client_that_disconnects_mid_stream_frees_its_slot_and_thread(
     settings: Settings, tmp_path: Path
 ) -> None:
-    with LiveSandbox(tmp_path, settings.with_(database_url=f"sqlite:///{tmp_path / 'live.sqlite3'}")) as live:
-        live.app.config.update({**FAST, "DASHBOARD_STREAM_SECONDS": 60.0})
-        live.app.extensions.pop("dashboard_streams", None)
+    live_settings = settings.with_(**{**FAST, "stream_seconds": 60.0}, stream_slots=1)
+    with LiveSandbox(tmp_path, live_settings) as live:
         host, port = live.url.split("//")[1].split(":")
         threads_before = threading.active_count()
 
@@ -103,24 +109,31 @@ def test_a_client_that_disconnects_mid_stream_frees_its_slot_and_thread(
             conn.sendall(b"GET /_sandbox/stream?tenant=gone HTTP/1.1\r\nHost: x\r\n\r\n")
             received = conn.recv(4096).decode()
             assert "200" in received.splitlines()[0]
-            assert gate(live.app).open == 1
+            assert stream_status(live.app) == 503  # the one slot is taken
             assert threading.active_count() == threads_before + 1  # the stream's server thread
             assert live_streams() == 1
-        # the client is gone: the next heartbeat fails to write and the stream ends
+        # the client is gone: the next keep-alive fails to write and the stream ends
 
         deadline = time.monotonic() + 10
-        while (
-            gate(live.app).open or threading.active_count() > threads_before
-        ) and time.monotonic() < deadline:
+        while threading.active_count() > threads_before and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert gate(live.app).open == 0
         assert threading.active_count() == threads_before
         assert live_streams() == 0  # nothing of the stream is kept in memory
+        assert stream_status(live.app) == 200  # its slot was given back
+
+
+def stream_status(app: Flask) -> int:
+    """The status of a stream asked for now (closed at once, giving back any slot it took)."""
+    response = app.test_client().get("/_sandbox/stream?tenant=other", buffered=False)
+    response.close()
+    return response.status_code
 
 
 def live_streams() -> int:
     """How many stream generators are still alive (after a full collection)."""
     gc.collect()
     return sum(
-        1 for o in gc.get_objects() if isinstance(o, types.GeneratorType) and o.gi_code.co_name == "_changes"
+        1
+        for o in gc.get_objects()
+        if isinstance(o, types.GeneratorType) and o.gi_code.co_name == "tenant_changes"
     )

@@ -37,6 +37,8 @@ def test_a_stream_starts_with_the_reconnect_delay_and_ends_after_its_time() -> N
     slots = StreamSlots(slots=1, seconds=10, clock=clock)
     response = open_stream(slots, endless(clock, step=1))
     assert response.mimetype == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Accel-Buffering"] == "no"  # a proxy in front passes each event on at once
     body = list(response.response)  # a finite list: the stream ended by itself
     response.close()
     assert body[0] == "retry: 2000\n\n"

@@ -52,7 +52,8 @@
     });
     source.addEventListener("error", function () {
       if (source.readyState === EventSource.CLOSED) {
-        window.setTimeout(connect, 5000); /* refused (503): try again later */
+        /* refused (503: every stream slot of the server is taken): try again after its Retry-After */
+        window.setTimeout(connect, 2000);
       }
     });
   }
