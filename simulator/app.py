@@ -47,6 +47,7 @@ def create_app(
     app.extensions["scenario_watcher"] = ScenarioWatcher(sandbox)
 
     from simulator.web import (
+        certification_api,
         checkout_api,
         control_api,
         errors,
@@ -69,6 +70,7 @@ def create_app(
         sandbox_api.bp,
         control_api.bp,
         notify_api.bp,
+        certification_api.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ from simulator.domain.events import EventType
 from simulator.domain.return_signature import check_appendable
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.model import NoticeFacts
+from simulator.services import certifications
 from simulator.services.outbound import ec_secret
 from simulator.services.scenario_engine import ScenarioEngine
 from simulator.services.unit import Unit
@@ -36,8 +37,10 @@ class CartRequest:
 
 def create_cart(unit: Unit, request: CartRequest) -> Cart:
     """A new cart, and the scenario that will run it: the header's, else the body's (an unknown id
-    in either is ``UnknownScenario``), else the rules' for its notices."""
-    choice = _choice(unit.engine, request)
+    in either is ``UnknownScenario``), else the rules' for its notices; in the tenant of a
+    certification run, the run's next case decides first."""
+    certified = certifications.next_case(unit)
+    choice = certified[2] if certified is not None else _choice(unit.engine, request)
     append = opt_in(unit, request.notices[0].fiscal_code, request.return_urls, request.append_outcome)
     if append:  # the EC's secret exists from now on: reading the signed return URL writes nothing
         ec_secret(unit, request.notices[0].fiscal_code)
@@ -57,6 +60,8 @@ def create_cart(unit: Unit, request: CartRequest) -> Cart:
     for notice in cart.notices:
         _check_position(unit, notice)
     unit.checkout.insert_cart(cart)
+    if certified is not None:
+        certifications.assign(unit, certified[0], certified[1], cart)
     unit.record(
         EventType.CART_CREATED,
         cart_id=cart.id,

@@ -11,6 +11,7 @@ when the request's block ends (or rolls back whole when it raises).
     receipts       receipts and the node's record of paid notices
     notifications  webhook subscriptions, the outbox, delivery attempts
     history        events, the journal, page sessions
+    certifications certification runs (started here, or running in this tenant)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from simulator.domain.ids import RandomIds
 from simulator.scenario.library import ScenarioLibrary
 from simulator.services.clock import Clock, shifted
 from simulator.services.scenario_engine import ScenarioEngine
+from simulator.storage.certifications import CertificationRepository
 from simulator.storage.checkout import CheckoutRepository
 from simulator.storage.database import Transaction
 from simulator.storage.history import HistoryRepository
@@ -71,6 +73,7 @@ class Unit:
         self.receipts = ReceiptRepository(conn, tenant)
         self.notifications = NotificationRepository(conn, tenant)
         self.history = HistoryRepository(conn, tenant)
+        self.certifications = CertificationRepository(conn, tenant)
         # Events are written in one statement when the transaction commits (or is read back).
         self._events: list[Event] = []
         tx.before_commit.append(self.flush_events)
