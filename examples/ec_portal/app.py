@@ -157,16 +157,22 @@ def _now() -> str:
 
 
 class Sandbox:
-    def __init__(self, base_url: str, http: HttpSession, secret: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, http: HttpSession, secret: str | None = None, tenant: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = http
         self._secret = secret
         self.headers = {"Ocp-Apim-Subscription-Key": SUBSCRIPTION_KEY}
+        if tenant:  # a sandbox tenant of its own, e.g. the one a certification run gives
+            self.headers["X-Sandbox-Tenant"] = tenant
 
     def secret(self) -> str:
         """The EC's ``whsec_`` secret: it signs both the return URL and the notifications."""
         if self._secret is None:
-            answer = self.http.get(f"{self.base_url}/_sandbox/v1/organizations/{FISCAL_CODE}", timeout=10)
+            answer = self.http.get(
+                f"{self.base_url}/_sandbox/v1/organizations/{FISCAL_CODE}", headers=self.headers, timeout=10
+            )
             self._expect(answer, 200, "reading the EC's secret")
             self._secret = str(answer.json()["secret"])
         return self._secret
@@ -269,16 +275,18 @@ def create_app(
     secret: str | None = None,
     http: HttpSession | None = None,
     database: str = ":memory:",
+    tenant: str | None = None,
 ) -> Flask:
     """The portal. ``public_url`` is where the browser and the sandbox reach it; ``http`` defaults
-    to a ``requests.Session``; ``secret`` to the EC's secret read from the sandbox."""
+    to a ``requests.Session``; ``secret`` to the EC's secret read from the sandbox; ``tenant`` to
+    the sandbox's default tenant."""
     if http is None:
         import requests
 
         http = requests.Session()
     app = Flask(__name__)
     public_url = public_url.rstrip("/")
-    sandbox = Sandbox(sandbox_url, http, secret)
+    sandbox = Sandbox(sandbox_url, http, secret, tenant)
     store = Store(database)
     app.extensions["ec_portal"] = store
     dues = {due.id: due for due in DUES}

@@ -322,6 +322,8 @@ class Assignment:
     debt_created: bool
     notify_endpoint: bool
     other_creditors: tuple[str, ...] = ()
+    # The tenant's clock offset then: the journal keeps the base clock, the events the tenant's.
+    offset_seconds: float = 0.0
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -333,6 +335,7 @@ class Assignment:
             "debtCreated": self.debt_created,
             "notifyEndpoint": self.notify_endpoint,
             "otherCreditors": list(self.other_creditors),
+            "offsetSeconds": self.offset_seconds,
         }
 
     @classmethod
@@ -346,4 +349,5 @@ class Assignment:
             debt_created=bool(doc["debtCreated"]),
             notify_endpoint=bool(doc["notifyEndpoint"]),
             other_creditors=tuple(doc.get("otherCreditors", ())),
+            offset_seconds=float(doc.get("offsetSeconds", 0.0)),
         )

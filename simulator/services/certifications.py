@@ -136,6 +136,7 @@ def assign(unit: Unit, run: RunRecord, case: cert.Case, cart: Cart) -> None:
         ),
         notify_endpoint=endpoint,
         other_creditors=tuple(sorted(creditors - {run.fiscal_code})),
+        offset_seconds=unit.offset,
     )
     unit.certifications.save(replace(run, assignments=(*run.assignments, assignment)))
 
@@ -157,20 +158,21 @@ def observe(unit: Unit, run: RunRecord) -> RunView:
     only the integrator's requests are journaled)."""
     if unit.tenant != run.run_tenant:
         raise ValueError("a run is observed in its own tenant")
-    shift = timedelta(seconds=unit.offset)  # the journal keeps the base clock, events the tenant's
     receipts = [
-        e.at + shift
+        e.at
         for e in unit.history.journal(JournalQuery(path=RECEIPTS_API, limit=_MAX_ROWS))
         if e.direction == "in" and e.method == "GET"
     ]
-    facts = {a.case_id: _facts(unit, a, receipts, shift) for a in run.assignments}
+    facts = {a.case_id: _facts(unit, a, receipts) for a in run.assignments}
     progress = cert.progress(run.profile, facts, unit.now, abandoned=run.closed_at is not None)
     return RunView(run, progress, unit.now)
 
 
-def _facts(
-    unit: Unit, a: cert.Assignment, receipts: Collection[datetime], shift: timedelta
-) -> cert.CaseFacts:
+def _facts(unit: Unit, a: cert.Assignment, receipts: Collection[datetime]) -> cert.CaseFacts:
+    """The case's facts, the journal's times (the base clock) moved to the tenant's clock as it was
+    when the cart was created: a clock advanced between a cart and the service's questions about
+    it moves them apart (README, Fidelity)."""
+    shift = timedelta(seconds=a.offset_seconds)
     events = unit.history.cart_events(a.cart_id)
     timeline: list[tuple[datetime, str]] = [(e.at, _event_words(e)) for e in events]
     deliveries = []
@@ -199,7 +201,7 @@ def _facts(
         settled_at=_last(events, _SETTLED),
         deliveries=tuple(deliveries),
         status_queries=tuple(sorted(queries)),
-        receipt_queries=tuple(sorted(receipts)),
+        receipt_queries=tuple(sorted(at + shift for at in receipts)),
         timeline=tuple(sorted(timeline, key=lambda item: item[0])),
     )
 
