@@ -121,6 +121,7 @@ class CaseFacts:
     debt_created: bool  # every notice's debt position was in GPD when the cart was created
     notify_endpoint: bool  # a notifyUrl on the cart, or a webhook of its EC
     other_creditors: tuple[str, ...] = ()  # notices of an EC other than the one certified
+    refused_carts: tuple[str, ...] = ()  # why Checkout refused the service's cart requests before it
     outcome_at: datetime | None = None  # the payment's outcome (the payer's return follows it)
     settled_at: datetime | None = None  # the payment's final result (paid or not)
     deliveries: tuple[DeliveryFacts, ...] = ()
@@ -182,6 +183,11 @@ def judge(check: Check, facts: CaseFacts, window: timedelta, now: datetime) -> C
 def _cart_well_formed(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
     wanted = RETURN_URLS + ((WAITING_URL,) if f.api_version >= 2 else ())
     missing = [name for name in wanted if name not in f.return_urls]
+    if f.refused_carts:
+        count = len(f.refused_carts)
+        return Verdict.FAILED, (
+            f"{count} cart request{'s' if count > 1 else ''} refused before this cart: {f.refused_carts[0]}"
+        )
     if f.other_creditors:
         return (
             Verdict.FAILED,
@@ -240,19 +246,19 @@ def _asked_after(
     if moment is None:
         return Verdict.WAITING, "waiting for the payment's outcome"
     if any(moment <= q <= moment + window for q in queries):
-        return Verdict.PASSED, f"{what} within {_words(window)} of the outcome"
+        return Verdict.PASSED, f"a {what} within {_words(window)} of the outcome"
     if now > moment + window:
         return Verdict.FAILED, f"no {what} within {_words(window)} of the outcome"
-    return Verdict.WAITING, f"waiting up to {_words(window)} for {what}"
+    return Verdict.WAITING, f"waiting up to {_words(window)} for a {what}"
 
 
 def _status_query(f: CaseFacts, window: timedelta, now: datetime) -> tuple[Verdict, str]:
-    return _asked_after(f.outcome_at, f.status_queries, window, now, "a status query of the cart")
+    return _asked_after(f.outcome_at, f.status_queries, window, now, "status query of the cart")
 
 
 def _discovered(f: CaseFacts, window: timedelta, now: datetime) -> tuple[Verdict, str]:
     queries = sorted((*f.status_queries, *f.receipt_queries))
-    what = "a status query or a receipts API request"
+    what = "status query or receipts API request"
     return _asked_after(f.settled_at, queries, window, now, what)
 
 

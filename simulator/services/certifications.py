@@ -4,6 +4,7 @@ sandbox observed of the integrator for the pure verdicts of ``domain.certificati
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from simulator.domain.cart import Cart
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.errors import InvalidInput, SandboxNotFound
 from simulator.domain.events import Event, EventType
-from simulator.domain.journal import JournalQuery
+from simulator.domain.journal import JournalEntry, JournalQuery
 from simulator.domain.notification import DeliveryQuery
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.profiles import builtin_profiles, load_profile
@@ -25,6 +26,7 @@ from simulator.storage.certifications import RunRecord
 __all__ = ["RunRecord", "RunView", "close", "get", "observe", "profile_of", "start"]
 
 STATUS_QUERY = "/_sandbox/v1/carts/"
+CART_REQUESTS = "/checkout/"
 RECEIPTS_API = "/gpd/payments-receipts-service/"
 RUN_TENANT_PREFIX = "cert-"
 _MAX_ROWS = 1000
@@ -163,12 +165,39 @@ def observe(unit: Unit, run: RunRecord) -> RunView:
         for e in unit.history.journal(JournalQuery(path=RECEIPTS_API, limit=_MAX_ROWS))
         if e.direction == "in" and e.method == "GET"
     ]
-    facts = {a.case_id: _facts(unit, a, receipts) for a in run.assignments}
+    refused = [
+        e
+        for e in unit.history.journal(JournalQuery(path=CART_REQUESTS, limit=_MAX_ROWS))
+        if e.direction == "in"
+        and e.method == "POST"
+        and e.path.endswith("/carts")
+        and 400 <= (e.status or 0) < 500
+    ]
+    facts = {}
+    since: datetime | None = None
+    for a in run.assignments:
+        shift = timedelta(seconds=a.offset_seconds)
+        before = [e for e in refused if e.at + shift <= a.at and (since is None or e.at + shift > since)]
+        facts[a.case_id] = _facts(
+            unit, a, receipts, tuple(_refusal(e) for e in sorted(before, key=lambda e: e.at))
+        )
+        since = a.at
     progress = cert.progress(run.profile, facts, unit.now, abandoned=run.closed_at is not None)
     return RunView(run, progress, unit.now)
 
 
-def _facts(unit: Unit, a: cert.Assignment, receipts: Collection[datetime]) -> cert.CaseFacts:
+def _refusal(entry: JournalEntry) -> str:
+    """A refused cart request in words: its status and the ProblemJson's detail."""
+    try:
+        detail = json.loads(entry.response_body or "{}").get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return f"HTTP {entry.status}" + (f" ({detail})" if detail else "")
+
+
+def _facts(
+    unit: Unit, a: cert.Assignment, receipts: Collection[datetime], refused: tuple[str, ...]
+) -> cert.CaseFacts:
     """The case's facts, the journal's times (the base clock) moved to the tenant's clock as it was
     when the cart was created: a clock advanced between a cart and the service's questions about
     it moves them apart (README, Fidelity)."""
@@ -197,6 +226,7 @@ def _facts(unit: Unit, a: cert.Assignment, receipts: Collection[datetime]) -> ce
         debt_created=a.debt_created,
         notify_endpoint=a.notify_endpoint,
         other_creditors=a.other_creditors,
+        refused_carts=refused,
         outcome_at=_first(events, _OUTCOME),
         settled_at=_last(events, _SETTLED),
         deliveries=tuple(deliveries),
