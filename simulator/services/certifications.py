@@ -112,7 +112,8 @@ def next_case(unit: Unit) -> tuple[RunRecord, cert.Case, ScenarioChoice] | None:
     case = cert.next_case(run.profile, [a.case_id for a in run.assignments])
     if case is None:
         return None
-    return run, case, unit.engine.explicit(case.scenario, ChoiceSource.CERTIFICATION)
+    choice = unit.engine.explicit(case.scenario, ChoiceSource.CERTIFICATION)
+    return run, case, replace(choice, reason=f"certification run {run.id}: case {case.id}")
 
 
 def assign(unit: Unit, run: RunRecord, case: cert.Case, cart: Cart) -> None:

@@ -34,8 +34,10 @@ def start(
 
 
 def test_a_run_gets_a_tenant_of_its_own_whose_carts_take_the_cases_in_order(
-    app: Flask, api: ApiClient
+    any_db_app: Flask, any_db_api: ApiClient
 ) -> None:
+    """On SQLite and PostgreSQL (the run's row is locked while a cart takes a case)."""
+    app, api = any_db_app, any_db_api
     run = start(api)
     assert run["tenant"].startswith("cert-") and run["tenant"] != "default"
     assert [c["state"] for c in run["cases"]] == ["pending"] * 3
@@ -197,3 +199,31 @@ def test_another_tenants_run_is_not_found(app: Flask, api: ApiClient) -> None:
     _refused(ApiClient(app.test_client(), run["tenant"]).get(f"{RUNS}/{run['id']}"), 404)
     _refused(api.get(f"{RUNS}/not-a-run-id"), 404)
     assert api.get(f"{RUNS}/{run['id']}").get_json()["closedAt"] is None  # nothing changed
+
+
+def test_carts_created_at_once_take_different_cases(any_db_app: Flask, any_db_api: ApiClient) -> None:
+    """Six carts at once in a run of three cases: three take one case each, three the usual choice."""
+    import threading
+
+    run = start(any_db_api)
+    clients = [ApiClient(any_db_app.test_client(), run["tenant"]) for _ in range(6)]
+    notices = [managed_notice(clients[0], n) for n in range(1, 7)]
+    carts: list[str] = []
+    lock = threading.Lock()
+
+    def create(client: ApiClient, n: int) -> None:
+        cart = new_cart(client, notices[n])
+        with lock:
+            carts.append(cart)
+
+    threads = [threading.Thread(target=create, args=(c, n)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    body = any_db_api.get(f"{RUNS}/{run['id']}").get_json()
+    taken = [c["cartId"] for c in body["cases"]]
+    assert len(carts) == 6 and None not in taken and len(set(taken)) == 3 and set(taken) <= set(carts)
+    sources = [status(clients[0], cart)["scenario"]["source"] for cart in carts]
+    assert sources.count("certification") == 3
