@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -147,13 +147,13 @@ def assign(unit: Unit, run: RunRecord, case: cert.Case, cart: Cart) -> None:
 # --- observing ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
 class RunView:
     """A run and its progress as of the run tenant's now."""
 
-    def __init__(self, run: RunRecord, progress: cert.RunProgress, now: datetime) -> None:
-        self.run = run
-        self.progress = progress
-        self.now = now
+    run: RunRecord
+    progress: cert.RunProgress
+    now: datetime
 
 
 def observe(unit: Unit, run: RunRecord) -> RunView:
