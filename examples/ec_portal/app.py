@@ -10,6 +10,8 @@ The steps, in the order a payment takes them (README.md tells the same story):
 3. ``POST /pagopa/notify``: the sandbox's signed notification (Standard Webhooks). Verify the raw
    body, de-duplicate on ``webhook-id`` (delivery is at least once), record the outcome.
 4. ``GET /pagamenti/<id>``: what the citizen reads.
+5. ``POST /riconcilia``: a payment not known as paid may have been paid elsewhere (at a counter)
+   or lost its receipt: ask GPD's receipts API.
 """
 
 from __future__ import annotations
@@ -129,6 +131,11 @@ class Store:
         with self.lock:
             row = self.db.execute(f"SELECT * FROM payments WHERE {column} = ?", (value,)).fetchone()
         return dict(row) if row else None
+
+    def unpaid(self) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self.db.execute("SELECT * FROM payments WHERE status != 'PAID'").fetchall()
+        return [dict(row) for row in rows]
 
     def paid_dues(self) -> set[str]:
         with self.lock:
@@ -256,6 +263,19 @@ class Sandbox:
         result: dict[str, Any] = answer.json()
         return result
 
+    def receipt_exists(self, nav: str) -> bool:
+        """GPD's receipts API: a receipt for the notice (its IUV: the NAV without its aux digit)
+        means it was paid, through Checkout or any other channel."""
+        answer = self.http.get(
+            f"{self.base_url}/gpd/payments-receipts-service/v1/payments/{FISCAL_CODE}/receipts/{nav[1:]}",
+            headers=self.headers,
+            timeout=10,
+        )
+        if answer.status_code == 404:
+            return False
+        self._expect(answer, 200, "asking for the receipt")
+        return True
+
     @staticmethod
     def _expect(answer: HttpResponse, status: int, doing: str) -> None:
         if answer.status_code != status:
@@ -334,6 +354,17 @@ def create_app(
             return "", 204  # already processed: at-least-once delivery sends repeats
         apply_event(store, event)
         return "", 204
+
+    @app.post("/riconcilia")
+    def reconcile() -> tuple[str, int]:
+        """Step 5, what a nightly job does: a payment not known as paid may have been paid
+        elsewhere (a counter, another channel) or its receipt lost: ask GPD's receipts API."""
+        confirmed = 0
+        for payment in store.unpaid():
+            if sandbox.receipt_exists(payment["nav"]):
+                store.set_status(payment["id"], "PAID")
+                confirmed += 1
+        return f"{confirmed} pagamenti confermati", 200
 
     @app.get("/pagamenti/<payment_id>")
     def result(payment_id: str) -> str:

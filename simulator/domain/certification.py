@@ -126,7 +126,7 @@ class CaseFacts:
     settled_at: datetime | None = None  # the payment's final result (paid or not)
     deliveries: tuple[DeliveryFacts, ...] = ()
     status_queries: tuple[datetime, ...] = ()  # the integrator's GETs of the cart's status
-    receipt_queries: tuple[datetime, ...] = ()  # the integrator's GETs of the receipts API
+    receipt_queries: tuple[datetime, ...] = ()  # its GETs of the receipts API or a notice's status
     timeline: tuple[tuple[datetime, str], ...] = ()
 
 
@@ -258,7 +258,7 @@ def _status_query(f: CaseFacts, window: timedelta, now: datetime) -> tuple[Verdi
 
 def _discovered(f: CaseFacts, window: timedelta, now: datetime) -> tuple[Verdict, str]:
     queries = sorted((*f.status_queries, *f.receipt_queries))
-    what = "status query or receipts API request"
+    what = "status query (cart or notice) or receipts API request"
     return _asked_after(f.settled_at, queries, window, now, what)
 
 

@@ -26,6 +26,7 @@ from simulator.storage.certifications import RunRecord
 __all__ = ["RunRecord", "RunView", "close", "get", "observe", "profile_of", "start"]
 
 STATUS_QUERY = "/_sandbox/v1/carts/"
+NOTICE_STATUS = "/_sandbox/v1/notices/"
 CART_REQUESTS = "/checkout/"
 RECEIPTS_API = "/gpd/payments-receipts-service/"
 RUN_TENANT_PREFIX = "cert-"
@@ -163,7 +164,8 @@ def observe(unit: Unit, run: RunRecord) -> RunView:
         raise ValueError("a run is observed in its own tenant")
     receipts = [
         e.at
-        for e in unit.history.journal(JournalQuery(path=RECEIPTS_API, limit=_MAX_ROWS))
+        for path in (RECEIPTS_API, NOTICE_STATUS)
+        for e in unit.history.journal(JournalQuery(path=path, limit=_MAX_ROWS))
         if e.direction == "in" and e.method == "GET"
     ]
     refused = [
@@ -229,12 +231,20 @@ def _facts(
         other_creditors=a.other_creditors,
         refused_carts=refused,
         outcome_at=_first(events, _OUTCOME),
-        settled_at=_last(events, _SETTLED),
+        settled_at=_last(events, _SETTLED) or _paid_elsewhere(unit, a.cart_id),
         deliveries=tuple(deliveries),
         status_queries=tuple(sorted(queries)),
         receipt_queries=tuple(sorted(at + shift for at in receipts)),
         timeline=tuple(sorted(timeline, key=lambda item: item[0])),
     )
+
+
+def _paid_elsewhere(unit: Unit, cart_id: str) -> datetime | None:
+    """When a notice of the cart was paid without it (at a counter, another channel): the payment
+    the service must discover on its own."""
+    cart = unit.checkout.cart(cart_id)
+    paid = [unit.receipts.paid_notice(n.fiscal_code, n.notice_number) for n in (cart.notices if cart else ())]
+    return min((p.paid_at for p in paid if p is not None and p.cart_id != cart_id), default=None)
 
 
 def _first(events: list[Event], types: set[EventType]) -> datetime | None:

@@ -30,7 +30,9 @@ def clock() -> FixedClock:
     return FixedClock(datetime.now(UTC).replace(microsecond=0))
 
 
-def certify(app: Flask, api: ApiClient, *, broken: bool = False) -> tuple[dict[str, Any], JUnitXml]:
+def certify(
+    app: Flask, api: ApiClient, clock: FixedClock, *, broken: bool = False, reconciles: bool = True
+) -> tuple[dict[str, Any], JUnitXml]:
     """Start a run, let the portal (configured with the run's tenant) play every case, and read
     the run's progress and its JUnit report."""
     started = api.post("/_sandbox/v1/certifications", json={"fiscalCode": EC, "profile": PROFILE})
@@ -51,6 +53,13 @@ def certify(app: Flask, api: ApiClient, *, broken: bool = False) -> tuple[dict[s
         back = completed.get_json().get("returnUrl")
         if back:  # the payer comes back to the portal, which asks the status query
             assert citizen.get(back).status_code == 303, case["id"]
+        if case["id"] == "paid-offline":  # a second later, pays the notice at a counter
+            clock.advance(1)
+            nav = completed.get_json()["notices"][0]["noticeNumber"]
+            paid = sandbox.post(f"/_sandbox/v1/notices/{EC}/{nav}/pay")
+            assert paid.status_code == 201, paid.get_data(as_text=True)
+        if reconciles:  # the portal's reconciliation job
+            assert citizen.post("/riconcilia").status_code == 200
         for _ in range(6):  # time passes: pending payments resolve, retries fall due
             notifier.deliver_due()
             sandbox.post("/_sandbox/v1/clock/advance", json={"seconds": 600})
@@ -71,20 +80,20 @@ def failures(xml: JUnitXml) -> dict[tuple[str, str], str]:
     return found
 
 
-def test_the_example_portal_passes_checkout_full(app: Flask, api: ApiClient) -> None:
-    progress, xml = certify(app, api)
+def test_the_example_portal_passes_checkout_full(app: Flask, api: ApiClient, clock: FixedClock) -> None:
+    progress, xml = certify(app, api, clock)
 
     assert failures(xml) == {}, failures(xml)
     assert progress["complete"] and progress["passed"], progress["counts"]
-    assert [c["state"] for c in progress["cases"]] == ["passed"] * 9
-    assert xml.tests == sum(len(c["checks"]) for c in progress["cases"]) == 33
+    assert [c["state"] for c in progress["cases"]] == ["passed"] * 10
+    assert xml.tests == sum(len(c["checks"]) for c in progress["cases"]) == 37
     assert xml.failures == 0 and xml.errors == 0
 
 
 def test_a_portal_that_answers_500_to_notifications_fails_the_notification_checks(
-    app: Flask, api: ApiClient
+    app: Flask, api: ApiClient, clock: FixedClock
 ) -> None:
-    progress, xml = certify(app, api, broken=True)
+    progress, xml = certify(app, api, clock, broken=True)
 
     failed = failures(xml)
     assert failed, "the broken portal must fail"
@@ -97,3 +106,16 @@ def test_a_portal_that_answers_500_to_notifications_fails_the_notification_check
     assert progress["complete"] and not progress["passed"]
     html = api.get(f"/_sandbox/v1/certifications/{progress['id']}/report.html").get_data(as_text=True)
     assert "got HTTP 500, not a 2xx" in html and "Complete: some checks failed" in html
+
+
+def test_a_portal_that_never_reconciles_misses_the_notice_paid_at_a_counter(
+    app: Flask, api: ApiClient, clock: FixedClock
+) -> None:
+    progress, xml = certify(app, api, clock, reconciles=False)
+
+    assert failures(xml) == {
+        ("paid-offline", "payment-discovered"): (
+            "no status query (cart or notice) or receipts API request within 5 min of the outcome"
+        )
+    }
+    assert progress["complete"] and not progress["passed"]

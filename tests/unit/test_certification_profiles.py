@@ -29,6 +29,7 @@ def test_the_shipped_profiles_load_and_name_only_shipped_scenarios() -> None:
         "pending-then-ok",
         "receipt-duplicated",
         "receipt-lost",
+        "user-cancels",
         "notify-retried",
         "notify-duplicated",
     ]
