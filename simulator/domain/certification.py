@@ -27,6 +27,7 @@ __all__ = [
     "judge",
     "next_case",
     "progress",
+    "tenant_time",
 ]
 
 # The return URLs a cart must carry; v2 carts add returnWaitingUrl (a pending payment's return).
@@ -328,8 +329,6 @@ class Assignment:
     debt_created: bool
     notify_endpoint: bool
     other_creditors: tuple[str, ...] = ()
-    # The tenant's clock offset then: the journal keeps the base clock, the events the tenant's.
-    offset_seconds: float = 0.0
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -341,7 +340,6 @@ class Assignment:
             "debtCreated": self.debt_created,
             "notifyEndpoint": self.notify_endpoint,
             "otherCreditors": list(self.other_creditors),
-            "offsetSeconds": self.offset_seconds,
         }
 
     @classmethod
@@ -355,5 +353,16 @@ class Assignment:
             debt_created=bool(doc["debtCreated"]),
             notify_endpoint=bool(doc["notifyEndpoint"]),
             other_creditors=tuple(doc.get("otherCreditors", ())),
-            offset_seconds=float(doc.get("offsetSeconds", 0.0)),
         )
+
+
+def tenant_time(base: datetime, moves: Sequence[tuple[datetime, float]]) -> datetime:
+    """A time of the base clock (the journal's) on the run tenant's clock (the events'): shifted
+    by the offset the tenant had then. ``moves``: (base time, offset from then on), in order; the
+    run's tenant starts at offset 0. A request at the very instant of a move counts as before it."""
+    offset = 0.0
+    for moved_at, new_offset in moves:
+        if moved_at >= base:
+            break
+        offset = new_offset
+    return base + timedelta(seconds=offset)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from simulator.domain import certification as cert
@@ -140,9 +140,16 @@ def assign(unit: Unit, run: RunRecord, case: cert.Case, cart: Cart) -> None:
         ),
         notify_endpoint=endpoint,
         other_creditors=tuple(sorted(creditors - {run.fiscal_code})),
-        offset_seconds=unit.offset,
     )
     unit.certifications.save(replace(run, assignments=(*run.assignments, assignment)))
+
+
+def clock_moved(unit: Unit, offset: float) -> None:
+    """The run tenant's clock moved (``tenant_clock.advance``): remembered, so that the journal's
+    times (the base clock) are read on the tenant's clock as it was when each request came."""
+    run = unit.certifications.running_here()
+    if run is not None:
+        unit.certifications.save(replace(run, clock=(*run.clock, (unit.clock(), offset))))
 
 
 # --- observing ----------------------------------------------------------------------------------------
@@ -163,7 +170,7 @@ def observe(unit: Unit, run: RunRecord) -> RunView:
     if unit.tenant != run.run_tenant:
         raise ValueError("a run is observed in its own tenant")
     receipts = [
-        e.at
+        cert.tenant_time(e.at, run.clock)
         for path in (RECEIPTS_API, NOTICE_STATUS)
         for e in unit.history.journal(JournalQuery(path=path, limit=_MAX_ROWS))
         if e.direction == "in" and e.method == "GET"
@@ -179,10 +186,9 @@ def observe(unit: Unit, run: RunRecord) -> RunView:
     facts = {}
     since: datetime | None = None
     for a in run.assignments:
-        shift = timedelta(seconds=a.offset_seconds)
-        before = [e for e in refused if e.at + shift <= a.at and (since is None or e.at + shift > since)]
+        before = [e for e in refused if _between(cert.tenant_time(e.at, run.clock), since, a.at)]
         facts[a.case_id] = _facts(
-            unit, a, receipts, tuple(_refusal(e) for e in sorted(before, key=lambda e: e.at))
+            unit, run, a, receipts, tuple(_refusal(e) for e in sorted(before, key=lambda e: e.at))
         )
         since = a.at
     progress = cert.progress(run.profile, facts, unit.now, abandoned=run.closed_at is not None)
@@ -198,13 +204,14 @@ def _refusal(entry: JournalEntry) -> str:
     return f"HTTP {entry.status}" + (f" ({detail})" if detail else "")
 
 
+def _between(at: datetime, after: datetime | None, until: datetime) -> bool:
+    return at <= until and (after is None or at > after)
+
+
 def _facts(
-    unit: Unit, a: cert.Assignment, receipts: Collection[datetime], refused: tuple[str, ...]
+    unit: Unit, run: RunRecord, a: cert.Assignment, receipts: Collection[datetime], refused: tuple[str, ...]
 ) -> cert.CaseFacts:
-    """The case's facts, the journal's times (the base clock) moved to the tenant's clock as it was
-    when the cart was created: a clock advanced between a cart and the service's questions about
-    it moves them apart (README, Fidelity)."""
-    shift = timedelta(seconds=a.offset_seconds)
+    """The case's facts; the journal's times (the base clock) are read on the tenant's clock."""
     events = unit.history.cart_events(a.cart_id)
     timeline: list[tuple[datetime, str]] = [(e.at, _event_words(e)) for e in events]
     deliveries = []
@@ -217,7 +224,7 @@ def _facts(
         )
         timeline += [(x.at, f"notification {d.event_type} answered {_answer(x.status)}") for x in real]
     queries = [
-        e.at + shift
+        cert.tenant_time(e.at, run.clock)
         for e in unit.history.journal(JournalQuery(path=STATUS_QUERY + a.cart_id, limit=_MAX_ROWS))
         if e.direction == "in" and e.method == "GET" and e.path == STATUS_QUERY + a.cart_id
     ]
@@ -234,7 +241,7 @@ def _facts(
         settled_at=_last(events, _SETTLED) or _paid_elsewhere(unit, a.cart_id),
         deliveries=tuple(deliveries),
         status_queries=tuple(sorted(queries)),
-        receipt_queries=tuple(sorted(at + shift for at in receipts)),
+        receipt_queries=tuple(sorted(receipts)),
         timeline=tuple(sorted(timeline, key=lambda item: item[0])),
     )
 

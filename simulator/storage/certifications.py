@@ -29,13 +29,19 @@ class RunRecord:
     closed_at: datetime | None
     profile: Profile
     assignments: tuple[Assignment, ...]
+    # Each move of the run tenant's clock: (base time, offset from then on), to read the journal.
+    clock: tuple[tuple[datetime, float], ...] = ()
 
     def assignment(self, case_id: str) -> Assignment | None:
         return next((a for a in self.assignments if a.case_id == case_id), None)
 
 
-def _document(profile: Profile, assignments: tuple[Assignment, ...]) -> dict[str, Any]:
-    return {"profile": profile.to_document(), "assignments": [a.to_document() for a in assignments]}
+def _document(run: RunRecord) -> dict[str, Any]:
+    return {
+        "profile": run.profile.to_document(),
+        "assignments": [a.to_document() for a in run.assignments],
+        "clock": [[at.isoformat(), offset] for at, offset in run.clock],
+    }
 
 
 def _record(row: Any) -> RunRecord:
@@ -49,6 +55,7 @@ def _record(row: Any) -> RunRecord:
         closed_at=maybe_aware(row.closed_at),
         profile=Profile.from_document(doc["profile"]),
         assignments=tuple(Assignment.from_document(a) for a in doc["assignments"]),
+        clock=tuple((datetime.fromisoformat(at), float(offset)) for at, offset in doc.get("clock", ())),
     )
 
 
@@ -67,7 +74,7 @@ class CertificationRepository:
                 fiscal_code=run.fiscal_code,
                 created_at=run.created_at,
                 closed_at=run.closed_at,
-                document=_document(run.profile, run.assignments),
+                document=_document(run),
             )
         )
 
@@ -92,5 +99,5 @@ class CertificationRepository:
         self.conn.execute(
             update(t.certification_runs)
             .where(_r.id == run.id)
-            .values(closed_at=run.closed_at, document=_document(run.profile, run.assignments))
+            .values(closed_at=run.closed_at, document=_document(run))
         )

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from junitparser import JUnitXml
 
+from simulator.services.clock import FixedClock
 from tests.conftest import ApiClient
 from tests.functional.control_factories import (
     MANAGED_EC,
@@ -227,3 +228,28 @@ def test_carts_created_at_once_take_different_cases(any_db_app: Flask, any_db_ap
     assert len(carts) == 6 and None not in taken and len(set(taken)) == 3 and set(taken) <= set(carts)
     sources = [status(clients[0], cart)["scenario"]["source"] for cart in carts]
     assert sources.count("certification") == 3
+
+
+def test_the_services_requests_are_read_on_the_run_tenants_clock(
+    app: Flask, api: ApiClient, clock: FixedClock
+) -> None:
+    """The journal keeps the base clock, the payment's events the tenant's: a status query asked
+    after the run's clock moved an hour is an hour after the outcome, too late; one asked before
+    the move is in time."""
+    run = start(api)
+    in_run = ApiClient(app.test_client(), run["tenant"])
+    notify = {"notifyUrl": "https://ec.test/notify"}
+    late, in_time = (new_cart(in_run, managed_notice(in_run, n), sandbox=notify) for n in (1, 2))
+    complete(in_run, late)
+    complete(in_run, in_time)
+    status(in_run, in_time)
+    clock.advance(1)  # the base clock ticks: requests and moves of the tenant's clock are ordered
+    assert in_run.post("/_sandbox/v1/clock/advance", json={"seconds": 3600}).status_code == 200
+    clock.advance(1)
+    status(in_run, late)
+
+    ok, declined, _ = api.get(f"{RUNS}/{run['id']}").get_json()["cases"]
+
+    asked = {c["id"]: {k["id"]: k["verdict"] for k in c["checks"]} for c in (ok, declined)}
+    assert asked["ok"]["status-query-before-return"] == "failed"
+    assert asked["declined"]["status-query-before-return"] == "passed"

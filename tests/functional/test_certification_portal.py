@@ -63,6 +63,7 @@ def certify(
         for _ in range(6):  # time passes: pending payments resolve, retries fall due
             notifier.deliver_due()
             sandbox.post("/_sandbox/v1/clock/advance", json={"seconds": 600})
+            clock.advance(1)  # the base clock ticks too: later requests come after the move
         notifier.deliver_due()
     progress = api.get(f"/_sandbox/v1/certifications/{run_id}").get_json()
     report = api.get(f"/_sandbox/v1/certifications/{run_id}/report.xml")

@@ -17,6 +17,7 @@ from simulator.domain.certification import (
     Verdict,
     judge,
     progress,
+    tenant_time,
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -129,3 +130,13 @@ def test_a_run_is_complete_when_every_case_is_decided_or_it_was_closed() -> None
     assert [c.state for c in closed.cases] == [CaseState.PASSED, CaseState.NEVER_RAN]
     assert closed.complete and not closed.passed
     assert done.complete and not done.passed and done.counts["failed"] == 1
+
+
+def test_a_base_clock_time_is_read_with_the_offset_the_tenant_had_then() -> None:
+    moves = [(T0 + timedelta(minutes=1), 3600.0), (T0 + timedelta(minutes=2), 7200.0)]
+    assert tenant_time(T0, moves) == T0
+    assert tenant_time(T0 + timedelta(minutes=1), moves) == T0 + timedelta(minutes=1)  # at the move: before
+    assert tenant_time(T0 + timedelta(minutes=1, seconds=1), moves) == T0 + timedelta(
+        minutes=1, hours=1, seconds=1
+    )
+    assert tenant_time(T0 + timedelta(minutes=3), moves) == T0 + timedelta(minutes=3, hours=2)
