@@ -50,8 +50,10 @@ def create_app(
         certification_api,
         checkout_api,
         control_api,
+        docs_api,
         errors,
         gpd_api,
+        nodo_api,
         notify_api,
         pages,
         pages_setup,
@@ -70,10 +72,15 @@ def create_app(
         sandbox_api.bp,
         control_api.bp,
         notify_api.bp,
+        nodo_api.bp,
+        docs_api.bp,
         certification_api.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)
+    from simulator.web import dashboard_setup
+
+    dashboard_setup.init_app(app)  # /_sandbox/: the dashboard for developers and trainers
     pipeline.wrap_views(app)
     if settings.notify_worker:  # one delivery thread per (gunicorn worker) process
         from simulator.services.delivery import start_worker

@@ -62,7 +62,13 @@ Settings without an option (environment only):
   PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE    waits between delivery attempts (0s,30s,2m,10m,1h,6h)
   PAGOPA_SANDBOX_NOTIFY_TIMEOUT_SECONDS   one delivery attempt (10)
   PAGOPA_SANDBOX_NOTIFY_POLL_SECONDS      how often due deliveries are looked for (0.5)
-  PAGOPA_SANDBOX_NOTIFY_CONCURRENCY       delivery attempts in flight per worker (4)
+  PAGOPA_SANDBOX_NOTIFY_CONCURRENCY       delivery attempts in flight per worker (16)
+  PAGOPA_SANDBOX_NOTIFY_PER_DESTINATION   of them, at most this many to one host:port (4)
+  PAGOPA_SANDBOX_NOTIFY_CONNECT_TIMEOUT_SECONDS  opening a delivery's connection (2)
+  PAGOPA_SANDBOX_NOTIFY_ALLOW             CIDRs and hosts notifications may go to (unset: anywhere
+                                          but the sandbox itself)
+  PAGOPA_SANDBOX_STATION_TIMEOUT_SECONDS  longest wait for a creditor's station (5)
+  PAGOPA_SANDBOX_TRUST_PROXY              1: believe one proxy's X-Forwarded-* headers (off)
 """
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -54,8 +56,20 @@ class Settings:
     # Environment: PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE="0s,30s,2m,10m,1h,6h".
     notify_retry_schedule: tuple[float, ...] = (0, 30, 120, 600, 3600, 21600)
     notify_timeout_seconds: float = 10.0  # one attempt, the whole exchange
+    notify_connect_timeout_seconds: float = 2.0  # of that, opening the connection
     notify_poll_seconds: float = 0.5  # how often the delivery thread looks for due deliveries
-    notify_concurrency: int = 4  # attempts in flight per worker process
+    # Attempts in flight per worker process; of them at most ``notify_per_destination`` to one
+    # host:port and at most half to one tenant, so one bad receiver delays nobody else.
+    notify_concurrency: int = 16
+    notify_per_destination: int = 4
+    # Where notifications may go besides never the sandbox itself: networks (CIDR) and host names;
+    # empty: anywhere else. Environment: PAGOPA_SANDBOX_NOTIFY_ALLOW="10.0.0.0/8,ec.example".
+    notify_allow: tuple[str, ...] = ()
+    # A creditor's station (SOAP): the node's verify/activation call waits at most this long.
+    station_timeout_seconds: float = 5.0
+    # Behind one reverse proxy: believe its X-Forwarded-For/-Proto/-Host (one hop each), so a page
+    # served over HTTPS there gets a ``Secure`` cookie. Off by default: anyone could send them.
+    trust_proxy: bool = False
 
     @property
     def resolved_database_url(self) -> str:
@@ -89,12 +103,13 @@ class Settings:
             ("HOST", "host"),
             ("DATA_DIR", "data_dir"),
             ("DATABASE_URL", "database_url"),
-            ("PUBLIC_URL", "public_url"),
-            ("CHECKOUT_URL", "checkout_url"),
             ("SECRET_KEY", "secret_key"),
         ):
             if (v := get(name)) is not None:
                 values[key] = v
+        for name, key in (("PUBLIC_URL", "public_url"), ("CHECKOUT_URL", "checkout_url")):
+            if (v := get(name)) is not None:
+                values[key] = _base_url(prefix + name, v)
         for name, key in (
             ("PORT", "port"),
             ("WORKERS", "workers"),
@@ -115,12 +130,20 @@ class Settings:
                 values[key] = _seconds(prefix + name, v)
         for name, key in (
             ("NOTIFY_TIMEOUT_SECONDS", "notify_timeout_seconds"),
+            ("NOTIFY_CONNECT_TIMEOUT_SECONDS", "notify_connect_timeout_seconds"),
             ("NOTIFY_POLL_SECONDS", "notify_poll_seconds"),
+            ("STATION_TIMEOUT_SECONDS", "station_timeout_seconds"),
         ):
             if (v := get(name)) is not None:
                 values[key] = _seconds(prefix + name, v)
-        if (v := get("NOTIFY_CONCURRENCY")) is not None:
-            values["notify_concurrency"] = _int(prefix + "NOTIFY_CONCURRENCY", v)
+        for name, key in (
+            ("NOTIFY_CONCURRENCY", "notify_concurrency"),
+            ("NOTIFY_PER_DESTINATION", "notify_per_destination"),
+        ):
+            if (v := get(name)) is not None:
+                values[key] = _int(prefix + name, v)
+        if (v := get("NOTIFY_ALLOW")) is not None:
+            values["notify_allow"] = _allow_list(prefix + "NOTIFY_ALLOW", v)
         if (v := get("NOTIFY_RETRY_SCHEDULE")) is not None:
             from simulator.domain.retry_schedule import parse_schedule
 
@@ -132,6 +155,7 @@ class Settings:
             ("EPHEMERAL", "ephemeral"),
             ("TRAINER_MODE", "trainer_mode"),
             ("NOTIFY_WORKER", "notify_worker"),
+            ("TRUST_PROXY", "trust_proxy"),
         ):
             if (v := get(name)) is not None:
                 values[key] = v.lower() in ("1", "true", "yes", "on")
@@ -146,6 +170,30 @@ def _seconds(name: str, value: str) -> float:
     if not 0 <= seconds <= 3600:
         raise ValueError(f"{name} must be between 0 and 3600 seconds, not {value!r}")
     return seconds
+
+
+def _allow_list(name: str, value: str) -> tuple[str, ...]:
+    from simulator.domain.notify_destination import parse_allow_entry
+
+    try:
+        return tuple(parse_allow_entry(item) for item in value.split(",") if item.strip())
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _base_url(name: str, value: str) -> str:
+    """A public base URL (``https://sandbox.example`` or with a path prefix): absolute http(s),
+    nothing after the path, since the sandbox appends its own paths to it."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        usable = False
+    if not usable or parts.query or parts.fragment or any(c.isspace() for c in value):
+        raise ValueError(f"{name} must be an absolute http(s) URL like https://sandbox.example: {value!r}")
+    return value.rstrip("/")
 
 
 def _int(name: str, value: str) -> int:
@@ -172,6 +220,11 @@ def load_or_create_secret(path: Path) -> str:
 
 
 def _read_secret(path: Path) -> str:
+    """The kept key, its file made readable by its owner only (one copied in or written by an
+    older release may have been left readable by everyone)."""
+    if stat.S_IMODE(path.stat().st_mode) != 0o600:
+        with contextlib.suppress(OSError):  # not ours to change (a read-only mount): use it as it is
+            path.chmod(0o600)
     for _ in range(50):  # a racing writer may not have finished its single write yet
         value = path.read_text(encoding="ascii").strip()
         if value:

@@ -1,8 +1,10 @@
 """A tiny local HTTP receiver for notification tests: records every POST and answers as told
-(a status, a redirect, a huge body, a hang until released, a trickle)."""
+(a status, a redirect, a huge body, a hang until released, a trickle); and a black hole, which
+accepts connections and never answers."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -97,3 +99,57 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         time.sleep(0)
+
+
+@dataclass
+class BlackHole:
+    """A receiver that accepts connections and never answers (nor reads)."""
+
+    url: str
+    connections: list[socket.socket] = field(default_factory=list)
+    most_at_once: int = 0
+
+
+@contextmanager
+def black_hole() -> Iterator[BlackHole]:
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    hole = BlackHole(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            hole.connections.append(conn)
+            open_now = sum(1 for c in hole.connections if _open(c))
+            hole.most_at_once = max(hole.most_at_once, open_now)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield hole
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in hole.connections:
+            conn.close()
+        listener.close()
+
+
+def _open(conn: socket.socket) -> bool:
+    """Whether the client still holds the connection (it hangs up when its attempt gives up): what
+    it sent is read and dropped, and an end of stream means it has gone."""
+    try:
+        conn.setblocking(False)
+        while conn.recv(65536):
+            pass
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False

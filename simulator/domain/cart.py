@@ -8,18 +8,29 @@ signed outcome (``append_outcome``; simulator.domain.return_signature).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
 from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
+from simulator.domain.money import MAX_CART_CENTS
 from simulator.domain.return_signature import ReturnOutcome
+from simulator.domain.rpt import WispSession
 from simulator.domain.selection import ScenarioChoice
 
 MAX_NOTICES = 5
 CART_TTL = timedelta(minutes=10)
 CLIENT_ID = "CHECKOUT_CART"
+CART_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def check_cart_id(text: str) -> str:
+    """A cart id as the sandbox makes them (a lower-case UUID); anything else is malformed input."""
+    if not CART_ID.fullmatch(text):
+        raise InvalidInput("cartId", "is not a cart id (a UUID)")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +77,8 @@ class Cart:
     # gets the signed outcome appended (the cart's "sandbox" object, else its EC's settings).
     notify_url: str | None = None
     append_outcome: bool = False
+    # Modello 1: the cart a station's nodoInviaRPT / nodoInviaCarrelloRPT became (None otherwise).
+    wisp: WispSession | None = None
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
@@ -138,6 +151,8 @@ def new_cart(
         raise InvalidInput("paymentNotices", f"must have 1 to {MAX_NOTICES} notices")
     if api_version >= 2 and not return_urls.waiting:
         raise InvalidInput("returnUrls.returnWaitingUrl", "is required in v2")
+    if sum(n.amount for n in notices) > MAX_CART_CENTS:
+        raise InvalidInput("paymentNotices", f"the amounts must total at most {MAX_CART_CENTS} cents")
     keys = [n.key for n in notices]
     if len(set(keys)) != len(keys):
         raise CheckoutError(CheckoutReason.DUPLICATE_NOTICES)

@@ -2,7 +2,8 @@
 and its latest payment attempt, the outcome code, and the return URL the browser lands on.
 
     OPEN         no payment started yet, the cart still lives
-    IN_PROGRESS  an attempt is activated (the payer is on the pages)
+    IN_PROGRESS  an attempt is activated: its payment token lives (900 s from the activation,
+                 whatever the cart's age; the node holds the notices until it ends)
     PENDING      outcome 17: taken in charge, the result is not known yet
     PAID         outcome 0
     FAILED       any other outcome, or verify/activate failed (a fault, no outcome code)
@@ -50,12 +51,8 @@ def cart_state(cart: Cart, attempt: PaymentAttempt | None, now: datetime) -> Car
     only recorded on a cart with no live attempt, and a new attempt clears it: it wins."""
     if cart.fault is not None:
         return CartState.FAILED
-    if attempt is None or attempt.state is AttemptState.ACTIVATED:
-        # the pages' session lives no longer than its cart: an open attempt ends with it
-        if cart.expired(now):
-            return CartState.EXPIRED
-        if attempt is None:
-            return CartState.OPEN
+    if attempt is None:
+        return CartState.EXPIRED if cart.expired(now) else CartState.OPEN
     return _BY_ATTEMPT.get(attempt.state, CartState.FAILED)
 
 

@@ -42,7 +42,10 @@ class TransferStatus(Enum):
 Transition = Callable[["DebtPosition", datetime], "DebtPosition"]
 
 PAYABLE = frozenset({PositionStatus.VALID, PositionStatus.PARTIALLY_PAID})
-UPDATABLE = frozenset({PositionStatus.DRAFT, PositionStatus.PUBLISHED, PositionStatus.VALID})
+# GPD updates a position until it is paid, invalidated or reported: an expired one too
+UPDATABLE = frozenset(
+    {PositionStatus.DRAFT, PositionStatus.PUBLISHED, PositionStatus.VALID, PositionStatus.EXPIRED}
+)
 INVALIDABLE = frozenset({PositionStatus.PUBLISHED, PositionStatus.VALID})
 WITH_PAYMENTS = frozenset({PositionStatus.PARTIALLY_PAID, PositionStatus.PAID, PositionStatus.REPORTED})
 
@@ -172,14 +175,19 @@ class Problems:
             raise DebtPositionError(GpdReason.REQUEST_DATA_ERROR, detail="; ".join(self.items))
 
 
-def validate(position: DebtPosition, now: datetime) -> None:
-    """The request-data rules of GPD (reference §5); raises REQUEST_DATA_ERROR listing all."""
+def validate(position: DebtPosition, now: datetime, *, creating: bool = True) -> None:
+    """The request-data rules of GPD (reference §5); raises REQUEST_DATA_ERROR listing all.
+
+    As GPD has them since PAGOPA-2459: a new position's validity date and due dates lie ahead; an
+    update may carry a validity date already past, and a due date already past when the position
+    does not switch to expired — a due date is never before the validity date (or now)."""
     problems = Problems()
     if not position.options:
         problems.add("paymentOption: at least one payment option is required")
-    if position.validity_date is not None and position.validity_date < now:
+    if creating and position.validity_date is not None and position.validity_date < now:
         problems.add("validityDate: must be in the future")
     start = position.validity_date or now
+    due_ahead = creating or position.switch_to_expired
     seen_iuv: set[str] = set()
     seen_nav: set[str] = set()
     for i, option in enumerate(position.options):
@@ -192,6 +200,8 @@ def validate(position: DebtPosition, now: datetime) -> None:
         seen_nav.add(option.nav)
         if option.due_date < start:
             problems.add(f"{where}.dueDate: must not be before the validity date (or now)")
+        elif due_ahead and option.due_date < now:
+            problems.add(f"{where}.dueDate: must be in the future when switchToExpired is true")
         if option.retention_date is not None and option.retention_date < option.due_date:
             problems.add(f"{where}.retentionDate: must not be before the due date")
         _validate_transfers(option, where, problems)
@@ -252,7 +262,7 @@ def update(current: DebtPosition, new: DebtPosition, now: datetime, to_publish: 
         raise DebtPositionError(
             GpdReason.NOT_UPDATABLE, org=current.organization_fiscal_code, iupd=current.iupd
         )
-    validate(new, now)
+    validate(new, now, creating=False)
     updated = replace(
         new,
         organization_fiscal_code=current.organization_fiscal_code,

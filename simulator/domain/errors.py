@@ -3,7 +3,8 @@ codes, ProblemJson and page messages are chosen in one place, ``simulator.web.er
 
     DomainError
      ├── InvalidInput             a request field is malformed (field + message)
-     │    └── InvalidCode          a NAV, IUV, RptId, QR payload or fiscal code is malformed
+     │    ├── InvalidCode          a NAV, IUV, RptId, QR payload or fiscal code is malformed
+     │    └── UnreadableNumber     a JSON number out of a Java long's range (the reader refuses it)
      ├── TenantError              the X-Sandbox-Tenant value is not a valid tenant name
      ├── SandboxNotFound          a sandbox resource (webhook, delivery) the tenant does not have
      ├── DebtPositionError        a GPD rule refused the operation (carries a GpdReason)
@@ -38,6 +39,17 @@ class InvalidInput(DomainError):
 
 class InvalidCode(InvalidInput):
     """A pagoPA code (NAV, IUV, RptId, QR payload, fiscal code) is malformed."""
+
+
+class UnreadableNumber(InvalidInput):
+    """A JSON number the upstream services' reader cannot hold in a Java long: they refuse the
+    body before any validation, with the reader's own words (``parser_message``)."""
+
+    def __init__(self, field: str, value: int) -> None:
+        super().__init__(field, "must be a whole number within a 64-bit integer's range")
+        self.parser_message = (
+            f"JSON parse error: Numeric value ({value}) out of range of long ({-(2**63)} - {2**63 - 1})"
+        )
 
 
 class TenantError(DomainError):
@@ -96,6 +108,17 @@ class GpdReason(Enum):
         "A payment transaction has already been carried out or, the debt position with Organization"
         " Fiscal Code {org} and IUPD {iupd}, is not in invalidable state",
     )
+    NOT_RECOVERABLE = (  # a list's date window wider than GPD allows, or upside down
+        "The debt positions cannot be recovered",
+        "Debt positions cannot be recovered. Verify that due_date_to >= due_date_from and that the"
+        " interval between the two dates not exceed the maximum number of days allowed"
+        " [due_date_from= {date_from}, due_date_to= {date_to}, days_between_from_to= {days},"
+        " max_days_interval= {max_days}]",
+    )
+    EXCLUSIVE_PARAMETERS = (
+        "Exclusive Parameters",
+        "Parameters due_date_to, due_date_from and payment_date_from, payment_date_to are mutual exclusive",
+    )
     OPTION_NOT_FOUND = (
         "Not found the payment option",
         "Not found a payment option for Organization Fiscal Code {org} and NAV {nav}",
@@ -112,6 +135,14 @@ class GpdReason(Enum):
     RECEIPT_NOT_FOUND = (
         "Not found the receipt",
         "Not found a receipt for Organization Fiscal Code {org} and IUV {iuv}",
+    )
+    RECEIPTS_PAGE_TOO_BIG = (  # the receipts list: an empty result or a page past its end
+        "Not enough elements",
+        "The page number is too big for the filtered elements",
+    )
+    RECEIPTS_DATE_RANGE = (
+        "Invalid date range",
+        "The requested date range is invalid or exceeds the maximum configured number of months",
     )
     RECEIPT_DUPLICATED = (  # the node's PAA_RECEIPT_DUPLICATA: one receipt per IUV
         "The receipt violated constraints of uniqueness",

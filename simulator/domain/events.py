@@ -36,6 +36,7 @@ class EventType(Enum):
     RECEIPT_DELAYED = "receipt.delayed"  # dueAt
     RECEIPT_DUPLICATED = "receipt.duplicated"  # a second delivery, refused: PAA_RECEIPT_DUPLICATA
     RECEIPT_LOST = "receipt.lost"  # never reaches the EC (nor GPD)
+    STATION_CALLED = "station.called"  # the node called the EC's station: operation, outcome, faultCode
     USER_RETURNED = "user.returned"  # the browser went back to the EC: url
     USER_NEVER_RETURNED = "user.never_returned"
 

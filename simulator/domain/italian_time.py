@@ -41,3 +41,10 @@ def xsd_date_time(moment: datetime) -> str:
 
 def italian_date(moment: datetime) -> date:
     return wall_clock(moment).date()
+
+
+def from_wall_clock(local: datetime) -> datetime:
+    """The aware UTC moment of an Italian wall-clock time (naive); in the hour summer time
+    repeats, the later one."""
+    guess = local.replace(tzinfo=UTC) - CET
+    return (local - utc_offset(guess)).replace(tzinfo=UTC)

@@ -14,6 +14,8 @@ REDACTED = "[redacted]"
 # What the journal never keeps: secrets (a webhook's, shown once; an EC's) and card data.
 _SECRET_JSON = re.compile(r'("(?:secret|number|cvv)"\s*:\s*)"(?:[^"\\]|\\.)*"')
 _CARD_FORM = re.compile(r"(^|&)(number|cvv|expirationDate)=[^&]*")
+# A station's password in the node's SOAP requests (<password>, any prefix).
+_SOAP_PASSWORD = re.compile(r"(<(?:[\w.-]+:)?password\b[^>]*>)[^<]*(</(?:[\w.-]+:)?password>)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,9 @@ def excerpt(body: bytes | str | None, limit: int = BODY_LIMIT) -> str | None:
 
 
 def redact(text: str) -> str:
-    """``text`` with the values of JSON ``secret``/``number``/``cvv`` members and of the card
-    form's ``number``/``cvv``/``expirationDate`` fields replaced by ``[redacted]``."""
+    """``text`` with the values of JSON ``secret``/``number``/``cvv`` members, of the card form's
+    ``number``/``cvv``/``expirationDate`` fields and of SOAP ``<password>`` elements replaced by
+    ``[redacted]``."""
     text = _SECRET_JSON.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    text = _SOAP_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", text)
     return _CARD_FORM.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", text)

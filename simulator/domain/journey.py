@@ -53,7 +53,7 @@ class CheckoutState:
     attempt_id: str | None = None
     outcome: int | None = None
     ending: str | None = None  # an ``Ending`` value once the journey is over
-    email_confirmed: bool = False
+    email_confirmed: bool = False  # typed twice by the payer (a cart's emailNotice only fills it in)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -122,7 +122,7 @@ class Step(Enum):
 
 def missing(state: CheckoutState, need: Need) -> Step | None:
     """The first step not yet done that ``need`` requires; None when all are."""
-    if need >= Need.EMAIL and not state.email:
+    if need >= Need.EMAIL and not (state.email and state.email_confirmed):
         return Step.EMAIL
     if need >= Need.CARD_METHOD and state.method is None:
         return Step.METHOD

@@ -6,6 +6,13 @@ import re
 
 from simulator.domain.errors import InvalidInput
 
+# Checkout's cart service reads each notice's cents into a Java int: 2^31 cents or more is a 400
+# there, and a cart's total is held the same way.
+MAX_CART_CENTS = 2**31 - 1
+# The largest amount pagoPA's SOAP messages can carry (stAmount: 999999999.99 euros); GPD stores
+# a Java long, so a position may hold more, but no verify, activation or receipt can carry it.
+MAX_SOAP_CENTS = 99_999_999_999
+
 _EURO = re.compile(r"^(\d{1,13})(?:[.,](\d{1,2}))?$")
 
 

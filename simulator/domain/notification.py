@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# The product in the User-Agent of every notification the sandbox sends ("pagopa-sandbox/1.2.3").
+NOTIFIER_PRODUCT = "pagopa-sandbox"
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookRow:

@@ -26,22 +26,24 @@ _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 
 def render_receipt(
-    receipt: Receipt, *, id_broker_pa: str | None = None, id_station: str | None = None
+    receipt: Receipt, *, id_broker_pa: str | None = None, id_station: str | None = None, version: int = 2
 ) -> str:
-    """The receipt wrapped in its paSendRTV2Request. The EC acts as its own broker by default,
-    with station ``<broker>_01``."""
+    """The receipt wrapped in its paSendRTV2Request (``version`` 1: the older paSendRTReq, whose
+    receipt has no paymentNote and whose transfers have no companyName). The EC acts as its own
+    broker by default, with station ``<broker>_01``."""
     broker = id_broker_pa or receipt.fiscal_code
     # A literal prefixed tag and xmlns attribute: ElementTree's namespace registry is global.
-    root = ET.Element(f"{PREFIX}:paSendRTV2Request", {f"xmlns:{PREFIX}": PA_FOR_NODE})
+    name = "paSendRTReq" if version == 1 else "paSendRTV2Request"
+    root = ET.Element(f"{PREFIX}:{name}", {f"xmlns:{PREFIX}": PA_FOR_NODE})
     _leaf(root, "idPA", receipt.fiscal_code)
     _leaf(root, "idBrokerPA", broker)
     _leaf(root, "idStation", id_station or f"{broker}_01")
-    _receipt(ET.SubElement(root, "receipt"), receipt)
+    _receipt(ET.SubElement(root, "receipt"), receipt, version)
     ET.indent(root)
     return _XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _receipt(el: ET.Element, r: Receipt) -> None:
+def _receipt(el: ET.Element, r: Receipt, version: int) -> None:
     _leaf(el, "receiptId", r.receipt_id)
     _leaf(el, "noticeNumber", r.notice_number)
     _leaf(el, "fiscalCode", r.fiscal_code)
@@ -54,7 +56,7 @@ def _receipt(el: ET.Element, r: Receipt) -> None:
     _subject(ET.SubElement(el, "debtor"), r.debtor)
     transfers = ET.SubElement(el, "transferList")
     for transfer in r.transfers:
-        _transfer(ET.SubElement(transfers, "transfer"), transfer, r)
+        _transfer(ET.SubElement(transfers, "transfer"), transfer, r, version)
     _leaf(el, "idPSP", r.id_psp)
     _leaf(el, "PSPCompanyName", r.psp_company_name)
     _leaf(el, "idChannel", r.id_channel)
@@ -62,7 +64,8 @@ def _receipt(el: ET.Element, r: Receipt) -> None:
     if r.payer is not None:
         _subject(ET.SubElement(el, "payer"), r.payer)
     _leaf(el, "paymentMethod", r.payment_method)
-    _leaf(el, "paymentNote", r.payment_note)
+    if version != 1:
+        _leaf(el, "paymentNote", r.payment_note)
     _leaf(el, "fee", euro_decimal(r.fee))
     _leaf(el, "paymentDateTime", xsd_date_time(r.payment_date_time))
     _leaf(el, "applicationDate", r.application_date.isoformat())
@@ -84,12 +87,13 @@ def _subject(el: ET.Element, s: Subject) -> None:
     _leaf(el, "e-mail", s.email)
 
 
-def _transfer(el: ET.Element, t: ReceiptTransfer, r: Receipt) -> None:
+def _transfer(el: ET.Element, t: ReceiptTransfer, r: Receipt, version: int) -> None:
     _leaf(el, "idTransfer", str(t.id_transfer))
     _leaf(el, "transferAmount", euro_decimal(t.amount))
     _leaf(el, "fiscalCodePA", t.fiscal_code_pa)
-    _leaf(el, "companyName", t.company_name)
-    if t.stamp is not None:
+    if version != 1:
+        _leaf(el, "companyName", t.company_name)
+    if t.stamp is not None and version != 1:
         _leaf(el, "MBDAttachment", mbd_attachment(r, t))
     else:
         _leaf(el, "IBAN", t.iban or "")

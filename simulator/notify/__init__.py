@@ -1,9 +1,7 @@
-"""The proposal's notifications: the outbox, Standard Webhooks signatures, retries and the
-background delivery. The only package that makes outbound HTTP calls (through ``transport``).
+"""The proposal's notifications on the wire: the only package that makes outbound HTTP calls.
+What is notified and when is decided by ``services.outbound`` and ``services.delivery``.
 
-    outbox.py    enqueue(tx, ...): rows written in the caller's transaction, one per endpoint
-    worker.py    Notifier.deliver_due(): claim (a lease), sign, send, log the attempt, reschedule
-    transport.py the seam: RequestsTransport in production, MockTransport in tests
-    signing.py   webhook-id / webhook-timestamp / webhook-signature (standardwebhooks)
-    schedule.py  the retry schedule (pure)
+    transport.py    the seam: RequestsTransport in production, MockTransport in tests
+    signing.py      webhook-id / webhook-timestamp / webhook-signature (standardwebhooks)
+    destinations.py where a notification may go: never the sandbox itself; the allow list
 """

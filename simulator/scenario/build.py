@@ -69,6 +69,7 @@ class _Builder:
             lambda: Scenario(
                 id=data["id"],
                 title=data["title"].strip(),
+                title_it=data["title_it"].strip() if "title_it" in data else None,
                 description=data["description"].strip(),
                 steps=steps or Steps(),
                 match=match,

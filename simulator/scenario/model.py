@@ -278,6 +278,7 @@ class Scenario:
     title: str
     description: str
     steps: Steps = Steps()
+    title_it: str | None = None  # what the Italian pages show; ``title`` (English) where missing
     match: MatchRules | None = None
     source: str = "<memory>"
     line: int = 1
@@ -293,3 +294,7 @@ class Scenario:
     @property
     def location(self) -> str:
         return f"{self.source}:{self.line}"
+
+    def title_in(self, language: str) -> str:
+        """The title for pages in ``language`` (``it`` or ``en``)."""
+        return self.title_it if language == "it" and self.title_it else self.title

@@ -24,6 +24,7 @@ from simulator.services.notice_lookup import (
     NoticeRequest,
     as_request,
     attempt_notice,
+    bind_at_station,
     info_data,
     lookup,
     parsed,
@@ -94,14 +95,16 @@ def start_attempt(
     choice = engine.rechoose(cart.scenario if cart is not None else None, facts)
     steps = engine.scenario(choice).steps
     failure = EventType.NOTICE_VERIFY_FAILED
+    rpt = cart is not None and cart.wisp is not None  # modello 1: the RPTs say what is due
     try:
         _node_step(unit, "verify", steps.verify, cart_id)
-        verified = [lookup(unit, r) for r in requests]
+        verified = [lookup(unit, r, cart_id, from_rpt=rpt) for r in requests]
         for info in verified:
             unit.record(EventType.NOTICE_VERIFIED, cart_id=cart_id, **info_data(info))
         failure = EventType.ATTEMPT_ACTIVATION_FAILED
         if _node_step(unit, "activate", steps.activate, cart_id):
-            verified = [lookup(unit, r) for r in requests]  # the world may have moved while paused
+            verified = [lookup(unit, r, cart_id, from_rpt=rpt) for r in requests]  # the world moved
+        verified = [bind_at_station(unit, info, cart_id, from_rpt=rpt) for info in verified]
         with unit.savepoint():  # all or none: a lock lost to a race undoes the others
             return _activate(unit, cart, verified, email, choice)
     except PaymentFault as fault:

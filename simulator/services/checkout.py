@@ -3,17 +3,18 @@ will run it) and read it back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from simulator.domain import debt_position as dp
 from simulator.domain.cart import Cart, PaymentNotice, ReturnUrls, new_cart
 from simulator.domain.ec_settings import EcSettings, url_allowed
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.domain.events import EventType
 from simulator.domain.return_signature import check_appendable
+from simulator.domain.rpt import WispSession
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.model import NoticeFacts
 from simulator.services import certifications
+from simulator.services.destination_check import check_notify_url
 from simulator.services.outbound import ec_secret
 from simulator.services.scenario_engine import ScenarioEngine
 from simulator.services.unit import Unit
@@ -33,19 +34,26 @@ class CartRequest:
     # The proposal's opt-in: "sandbox": {"notifyUrl": ..., "appendOutcome": ...}; None: the EC's.
     notify_url: str | None = None
     append_outcome: bool | None = None
+    # The base URL the request came in at: the sandbox itself, never a notification endpoint.
+    reached_at: str | None = None
 
 
-def create_cart(unit: Unit, request: CartRequest) -> Cart:
+def create_cart(
+    unit: Unit, request: CartRequest, *, cart_id: str | None = None, wisp: WispSession | None = None
+) -> Cart:
     """A new cart, and the scenario that will run it: the header's, else the body's (an unknown id
     in either is ``UnknownScenario``), else the rules' for its notices; in the tenant of a
-    certification run, the run's next case decides first."""
+    certification run, the run's next case decides first. ``cart_id`` and ``wisp``: a cart a
+    station's RPTs became (modello 1)."""
+    if request.notify_url is not None:
+        check_notify_url(unit.settings, request.notify_url, "sandbox.notifyUrl", request.reached_at)
     certified = certifications.next_case(unit)
     choice = certified[2] if certified is not None else _choice(unit.engine, request)
     append = opt_in(unit, request.notices[0].fiscal_code, request.return_urls, request.append_outcome)
     if append:  # the EC's secret exists from now on: reading the signed return URL writes nothing
         ec_secret(unit, request.notices[0].fiscal_code)
     cart = new_cart(
-        unit.ids.uuid(),
+        cart_id or unit.ids.uuid(),
         request.notices,
         request.return_urls,
         unit.now,
@@ -57,6 +65,8 @@ def create_cart(unit: Unit, request: CartRequest) -> Cart:
         notify_url=request.notify_url,
         append_outcome=append,
     )
+    if wisp is not None:
+        cart = replace(cart, wisp=wisp)
     for notice in cart.notices:
         _check_position(unit, notice)
     unit.checkout.insert_cart(cart)
@@ -104,12 +114,12 @@ def _choice(engine: ScenarioEngine, request: CartRequest) -> ScenarioChoice:
 
 
 def _check_position(unit: Unit, notice: PaymentNotice) -> None:
-    """The node's checkPosition: only notices of ECs whose positions the sandbox holds are checked;
-    any other EC's notice is synthetic and payable (the EC is not called here)."""
-    if not unit.positions.any_for(notice.fiscal_code):
-        return
-    position = unit.positions.by_nav(notice.fiscal_code, notice.notice_number)
-    if dp.payer_view(position, notice.notice_number, unit.now) is not dp.PayerView.PAYABLE:
+    """The node's checkPosition: it answers from the node's own record of payments and never
+    calls the EC, so it refuses a notice the node knows paid or being paid (a live payment token,
+    a pending outcome) and lets any other through — one its EC does not hold, or holds expired or
+    invalidated, is refused later, at verify, with the EC's own fault."""
+    fiscal_code, nav = notice.fiscal_code, notice.notice_number
+    if unit.receipts.notice_paid(fiscal_code, nav) or unit.checkout.lock_holder(fiscal_code, nav, unit.now):
         raise CheckoutError(CheckoutReason.INVALID_NOTICE)
 
 

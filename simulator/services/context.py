@@ -110,6 +110,7 @@ class Sandbox:
             ids=self.ids,
             settings=self.settings,
             scenarios=self.scenarios,
+            journal=lambda entry: self.journal.record(tenant, entry),
         )
 
     def _due(self, unit: Unit) -> bool:

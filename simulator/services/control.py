@@ -60,6 +60,7 @@ class CompleteRequest:
     outcome: OutcomeCode | None = None
     method: psps.PaymentMethod | None = None
     psp_id: str | None = None
+    user: UserAction | None = None  # the payer's move instead of the scenario's (a dashboard's "cancel")
 
 
 def status(unit: Unit, cart_id: str) -> CartStatus:
@@ -120,7 +121,7 @@ def complete(unit: Unit, cart_id: str, request: CompleteRequest) -> CartStatus:
     if current.state not in (CartState.OPEN, CartState.IN_PROGRESS):
         raise _closed(current.cart, current.state, "be completed")
     scenario = unit.engine.scenario(current.scenario)
-    user = UserAction.PAYS if request.outcome is not None else scenario.steps.user
+    user = request.user or (UserAction.PAYS if request.outcome is not None else scenario.steps.user)
     state = journey.for_cart(current.cart)
     attempt = current.attempt if current.state is CartState.IN_PROGRESS else None
     if attempt is None:
@@ -140,7 +141,7 @@ def complete(unit: Unit, cart_id: str, request: CompleteRequest) -> CartStatus:
         elif request.psp_id is not None:
             journey.choose_psp(unit, state, request.psp_id)
     if user is UserAction.ABANDONS:
-        journey.expire(unit, state)
+        journey.abandon(unit, state)
         journey.end_cart_now(unit, cart_id)
         return _leave(unit, cart_id, returned=True)
     if user is UserAction.CANCELS:

@@ -3,7 +3,10 @@
 made by exactly one of them), sign, send through the transport, log the attempt, and reschedule
 on the retry schedule. ``Notifier.deliver_due`` does one round (the tests call it directly, after
 moving the tenant clock); ``NotifyWorker`` runs rounds on a background thread in each gunicorn
-worker process.
+worker process: attempts run concurrently, a few at most per destination and per tenant, each free
+slot going to the tenant with the fewest in flight (``domain.delivery_share``), so a receiver that
+never answers holds a few slots for its timeout and delays nobody else's notifications. The
+outbox stays the only record: a claim is a lease on its rows, nothing is queued in memory.
 
 Two clocks: "due" is judged on each delivery's tenant clock (so advancing it makes retries due),
 while leases and the ``webhook-timestamp`` header use the real clock: receivers compare that
@@ -18,14 +21,18 @@ import os
 import socket
 import threading
 import time
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from simulator import __version__
+from simulator.domain.delivery_share import Due, InFlight, Share, pick_fairly
 from simulator.domain.journal import JournalEntry
-from simulator.domain.notification import Delivery, DeliveryAttempt
+from simulator.domain.notification import NOTIFIER_PRODUCT, Delivery, DeliveryAttempt
+from simulator.domain.notify_destination import endpoint_of
 from simulator.domain.retry_schedule import RetrySchedule
 from simulator.notify.signing import signed_headers
 from simulator.notify.transport import Request, RequestsTransport, Response, Transport, TransportError
@@ -33,15 +40,25 @@ from simulator.scenario.model import NotifyMode, NotifyStep
 from simulator.services.clock import shifted
 from simulator.services.context import Sandbox
 from simulator.services.outbound import DELIVERED, FAILED, PENDING, ec_secret
+from simulator.services.station import RECEIPT_OPERATIONS, receipt_refusal
+from simulator.services.station import headers as station_headers
 from simulator.services.unit import Unit
 from simulator.storage.notifications import DeliveryQueue, NotificationRepository
 from simulator.storage.tenants import clock_offset
 
-__all__ = ["EXCERPT_LIMIT", "Notifier", "NotifyWorker", "start_worker"]
+__all__ = ["EXCERPT_LIMIT", "Notifier", "NotifyWorker", "destination_of", "start_worker"]
 
 log = logging.getLogger("simulator.notify")
 
-EXCERPT_LIMIT = 1024
+# A receiver's reply is shown as its status and at most this much of its body (the delivery log,
+# the journal): enough to read an error, too little to turn the sandbox into a reader of whatever
+# answers at an address it was pointed to.
+EXCERPT_LIMIT = 200
+# After an attempt ends, the delivery thread waits this long before claiming, so attempts that end
+# together free their slots in one claim transaction rather than one each.
+COALESCE_SECONDS = 0.01
+# Due deliveries looked at per tenant in one claim: enough to see past a backlog to one receiver.
+CLAIM_WINDOW = 256
 LEASE_MARGIN = timedelta(seconds=30)
 RECEIPT_EVENT = "receipt.created"
 OUT_OF_ORDER_GAP = timedelta(seconds=1)
@@ -61,10 +78,11 @@ class _Outcome:
     excerpt: str | None
     latency_ms: float
     simulated: bool = False
+    refused: bool = False  # a 2xx whose SOAP answer says no (a station's paSendRT KO)
 
     @property
     def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        return self.status is not None and 200 <= self.status < 300 and not self.refused
 
 
 class Notifier:
@@ -79,28 +97,32 @@ class Notifier:
         self.timeout = settings.notify_timeout_seconds
         self.lease = timedelta(seconds=self.timeout) + LEASE_MARGIN
 
-    def claim(self, limit: int = 100, now: datetime | None = None) -> list[Claim]:
-        """Lease up to ``limit`` due deliveries, across tenants, in one transaction; then read their
-        signing secrets, each tenant's in a unit of its own."""
+    def claim(
+        self,
+        limit: int = 100,
+        now: datetime | None = None,
+        *,
+        share: Share | None = None,
+        busy: InFlight | None = None,
+    ) -> list[Claim]:
+        """Lease up to ``limit`` due deliveries, the tenants taking turns (and, with ``share``, none
+        over its limits given what is ``busy``), in one transaction; then read their signing
+        secrets, each tenant's in a unit of its own."""
         base = now or self.sandbox.clock()
-        leased: dict[str, list[Delivery]] = {}
         with self.sandbox.transaction() as tx:
             queue = DeliveryQueue(tx.conn)
+            due: dict[str, list[Due]] = {}
             for tenant in queue.tenants_with_pending():
-                rows = queue.claim(
-                    tenant,
-                    due_by=shifted(base, clock_offset(tx.conn, tenant)),
-                    now=base,
-                    lease_until=base + self.lease,
-                    worker=self.worker_id,
-                    limit=limit - sum(map(len, leased.values())),
-                )
-                if rows:
-                    leased[tenant] = rows
-                if sum(map(len, leased.values())) >= limit:
-                    break
+                due_by = shifted(base, clock_offset(tx.conn, tenant))
+                candidates = queue.due(tenant, due_by=due_by, now=base, limit=CLAIM_WINDOW)
+                due[tenant] = [Due(seq, tenant, destination_of(url)) for seq, url in candidates]
+            picked = [d.key for d in pick_fairly(due, limit, share, busy)]
+            leased = queue.lease(picked, now=base, lease_until=base + self.lease, worker=self.worker_id)
+        by_tenant: dict[str, list[Delivery]] = {}
+        for tenant, delivery in leased:
+            by_tenant.setdefault(tenant, []).append(delivery)
         claims: list[Claim] = []
-        for tenant, rows in leased.items():
+        for tenant, rows in by_tenant.items():
             with self.sandbox.unit(tenant) as unit:  # the EC's secret is made on first use
                 claims += [Claim(tenant, d, self._secret(unit, d)) for d in rows]
         return claims
@@ -186,10 +208,12 @@ class Notifier:
         return None if webhook is None else webhook.secret
 
     def _send(self, delivery: Delivery, secret: str, now: datetime | None) -> _Outcome:
+        if delivery.event_type in RECEIPT_OPERATIONS:
+            return self._send_to_station(delivery)
         body = delivery.body.encode("utf-8")
         headers = {
             "Content-Type": "application/json",
-            "User-Agent": f"pagopa-sandbox/{__version__}",
+            "User-Agent": f"{NOTIFIER_PRODUCT}/{__version__}",
             **signed_headers(secret, delivery.webhook_id, now or self.sandbox.clock(), body),
         }
         started = time.perf_counter()
@@ -199,6 +223,19 @@ class Notifier:
             kind = type(exc).__name__.lower()
             return _Outcome(None, f"{kind}: {exc}", None, _ms(started))
         return _Outcome(response.status, _error_of(response), _excerpt(response), _ms(started))
+
+    def _send_to_station(self, delivery: Delivery) -> _Outcome:
+        """A receipt to a creditor's station: SOAP, judged by its answer's outcome too."""
+        started = time.perf_counter()
+        operation = delivery.event_type
+        request = Request(delivery.url, station_headers(operation), delivery.body.encode(), self.timeout)
+        try:
+            response = self.transport.send(request)
+        except TransportError as exc:
+            return _Outcome(None, f"{type(exc).__name__.lower()}: {exc}", None, _ms(started))
+        refusal = receipt_refusal(operation, response)
+        error = refusal if 200 <= response.status < 300 else _error_of(response)
+        return _Outcome(response.status, error, _excerpt(response), _ms(started), refused=refusal is not None)
 
     def _finish(
         self, claim: Claim, number: int, outcome: _Outcome, now: datetime | None, *, give_up: bool = False
@@ -268,7 +305,7 @@ def _error_of(response: Response) -> str | None:
         return None
     if 300 <= response.status < 400:
         where = response.headers.get("Location") or response.headers.get("location") or "?"
-        return f"HTTP {response.status}: redirect to {where[:200]} not followed"
+        return f"HTTP {response.status}: redirect to {where[:EXCERPT_LIMIT]} not followed"
     return f"HTTP {response.status}"
 
 
@@ -282,14 +319,22 @@ def _excerpt(response: Response) -> str | None:
 
 
 class NotifyWorker:
-    """A daemon thread running delivery rounds every ``poll`` seconds, at most ``concurrency``
-    attempts in flight (a hanging endpoint holds one slot, not the whole queue) and as many claimed
-    and waiting for a slot."""
+    """A daemon thread starting due attempts on ``concurrency`` threads as slots free up: at most
+    ``per_destination`` in flight to one host:port and half the slots for one tenant, each free
+    slot to the tenant with the fewest in flight. Only what can start now is claimed, so nothing
+    waits in memory behind an attempt that hangs; a finished attempt wakes the thread (attempts
+    ending within ``COALESCE_SECONDS`` of each other share one claim)."""
 
-    def __init__(self, notifier: Notifier, *, poll: float, concurrency: int) -> None:
+    def __init__(self, notifier: Notifier, *, poll: float, concurrency: int, per_destination: int) -> None:
         self.notifier = notifier
         self.poll = poll
         self.concurrency = max(1, concurrency)
+        self.share = Share(per_destination=max(1, per_destination), per_tenant=max(1, self.concurrency // 2))
+        self._lock = threading.Lock()
+        self._destinations: Counter[str] = Counter()
+        self._tenants: Counter[str] = Counter()
+        self._served: dict[str, None] = {}  # tenants, the least recently served first
+        self._wake = threading.Event()
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="notify")
         self._running: set[Future[None]] = set()
@@ -300,43 +345,73 @@ class NotifyWorker:
         return self
 
     def stop(self, timeout: float = 2.0) -> None:
+        """Stop claiming, and give the attempts in flight up to ``timeout`` seconds to be recorded
+        (one cut short stays leased and is attempted again once its lease ends)."""
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout)
+        wait_for_futures(list(self._running), timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()
             try:
-                started = self._round()
+                filled = self._round()
             except Exception:  # a database hiccup: log it and try again next round
                 log.exception("notification round failed")
-                started = 0
-            self._stop.wait(0.01 if started else self.poll)
+                filled = False
+            if not filled and self._wake.wait(self.poll):
+                self._stop.wait(COALESCE_SECONDS)  # let attempts ending together share one claim
 
-    def _round(self) -> int:
+    def _round(self) -> bool:
+        """Claim and start what may start now; True when every slot was filled (more may be due)."""
         self._running = {f for f in self._running if not f.done()}
-        free = 2 * self.concurrency - len(self._running)  # a few queued keep the pool busy between rounds
+        with self._lock:
+            free = self.concurrency - sum(self._tenants.values())
+            busy = InFlight(dict(self._destinations), dict(self._tenants), tuple(self._served))
         if free <= 0:
-            return 0
-        claims = self.notifier.claim(free)
+            return False
+        claims = self.notifier.claim(free, share=self.share, busy=busy)
         for claim in claims:
+            self._count(claim, +1)
             self._running.add(self._pool.submit(self._attempt, claim))
-        return len(claims)
+        return len(claims) == free
+
+    def _count(self, claim: Claim, change: int) -> None:
+        with self._lock:
+            self._destinations[destination_of(claim.delivery.url)] += change
+            self._tenants[claim.tenant] += change
+            if change > 0:
+                self._served.pop(claim.tenant, None)
+                self._served[claim.tenant] = None
+            self._destinations = +self._destinations  # drop the zeros
+            self._tenants = +self._tenants
 
     def _attempt(self, claim: Claim) -> None:
         try:
             self.notifier.attempt(claim)
         except Exception:
             log.exception("notification %s not attempted", claim.delivery.id)
+        finally:
+            self._count(claim, -1)
+            self._wake.set()
+
+
+def destination_of(url: str) -> str:
+    """Where a delivery goes, as the per-destination limit counts it: its host:port."""
+    endpoint = endpoint_of(url)
+    return url if endpoint is None else str(endpoint)
 
 
 def start_worker(sandbox: Sandbox, transport: Transport | None = None) -> NotifyWorker:
     """Start this process's delivery thread (stopped at exit)."""
     settings = sandbox.settings
     worker = NotifyWorker(
-        Notifier(sandbox, transport or RequestsTransport()),
+        Notifier(sandbox, transport or RequestsTransport.for_settings(settings)),
         poll=settings.notify_poll_seconds,
         concurrency=settings.notify_concurrency,
+        per_destination=settings.notify_per_destination,
     ).start()
     atexit.register(worker.stop)
     return worker

@@ -5,10 +5,12 @@ a late receipt), so an EC polling GPD sees what production would show it by then
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
 
+from simulator.domain import receipt_window
 from simulator.domain.errors import DebtPositionError, GpdReason
+from simulator.domain.italian_time import italian_date
 from simulator.services.unit import Unit
 
 __all__ = ["ReceiptQuery", "ReceiptsPage", "find_receipts", "receipt_xml"]
@@ -19,8 +21,8 @@ class ReceiptQuery:
     page: int = 0
     size: int = 20
     debtor: str | None = None
-    date_from: datetime | None = None
-    date_to: datetime | None = None
+    date_from: date | None = None  # Italian calendar days of payment
+    date_to: date | None = None
     debtor_or_iuv: str | None = None
 
 
@@ -34,17 +36,23 @@ class ReceiptsPage:
 
 
 def find_receipts(unit: Unit, organization: str, query: ReceiptQuery) -> ReceiptsPage:
-    """A page of an EC's receipts, newest payment first."""
+    """A page of an EC's receipts paid in the window (by default the last three months), newest
+    payment first; a page past the end — so the first page of an empty list too — is
+    RECEIPTS_PAGE_TOO_BIG, as production answers it."""
+    first, last = receipt_window.window(query.date_from, query.date_to, italian_date(unit.now))
+    since, until = receipt_window.bounds(first, last)
     found = unit.receipts.find(
         organization,
         page=query.page,
         size=query.size,
         debtor=query.debtor,
-        date_from=query.date_from,
-        date_to=query.date_to,
+        date_from=since,
+        date_to=until,
         debtor_or_iuv=query.debtor_or_iuv,
     )
     total_pages = -(-found.total // query.size)
+    if query.page >= total_pages:
+        raise DebtPositionError(GpdReason.RECEIPTS_PAGE_TOO_BIG)
     return ReceiptsPage(query.page, [row.document for row in found.items], total_pages)
 
 

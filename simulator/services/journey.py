@@ -14,7 +14,7 @@ from simulator.domain.errors import InvalidInput, PaymentAttemptError
 from simulator.domain.journey import CARD, ORIGIN_CART, ORIGIN_NOTICE, CardView, CheckoutState, NoticeView
 from simulator.domain.payment import AttemptState, OutcomeCode, PaymentAttempt
 from simulator.domain.selection import ChoiceSource
-from simulator.scenario.model import UserAction
+from simulator.scenario.model import Scenario, UserAction
 from simulator.services import checkout, payments
 from simulator.services.notice_lookup import NoticeRequest
 from simulator.services.return_urls import sign_return_url
@@ -23,6 +23,7 @@ from simulator.services.unit import Unit
 __all__ = [
     "CHALLENGE",
     "PAID",
+    "abandon",
     "activate_and_choose",
     "answer_challenge",
     "authorize",
@@ -104,7 +105,7 @@ def press_pay(unit: Unit, state: CheckoutState, pick: str | None = None) -> str:
     3DS, CHALLENGE (the card's code comes first); else authorized now as the scenario says, PAID."""
     assert state.attempt_id is not None
     if pick:
-        if pick not in {scenario_id for scenario_id, _ in trainer_options(unit)}:
+        if pick not in {scenario.id for scenario in trainer_options(unit)}:
             raise InvalidInput("scenario", "is not one of the scenarios offered")
         payments.pick_scenario(unit, state.attempt_id, pick)
     attempt = payments.get_attempt(unit, state.attempt_id)
@@ -139,8 +140,15 @@ def cancel(unit: Unit, state: CheckoutState) -> None:
 
 
 def expire(unit: Unit, state: CheckoutState) -> None:
-    """The journey's time is up (or the payer walked away): its attempt, if still open, expires
-    and frees the notices; a cart ends with it."""
+    """The pages' session is over (its 10 minutes, or its cart's, ran out). Its attempt is left to
+    its payment token: the token lives 900 s from activation whatever the cart's age, so the
+    notices stay "in corso" until it ends by itself (by the tenant's clock)."""
+    state.ending = Ending.EXPIRED.value
+
+
+def abandon(unit: Unit, state: CheckoutState) -> None:
+    """The payer walked away for good (a headless ``abandons``): the attempt, if still open, ends
+    now as its token's end would, and frees the notices."""
     if state.attempt_id is not None:
         # already ended (paid, cancelled or expired by its token): nothing to release
         with contextlib.suppress(PaymentAttemptError):
@@ -201,14 +209,12 @@ def card_view(number: str, holder: str, expiry: str) -> CardView:
     )
 
 
-def trainer_options(unit: Unit) -> list[tuple[str, str]]:
-    """(id, title) of the scenarios a trainer may pick on the summary page: those that can still
-    happen once the notices are activated (no verify/activate fault) and that the person at the
-    keyboard does not play themselves (``user: pays``)."""
+def trainer_options(unit: Unit) -> list[Scenario]:
+    """The scenarios a trainer may pick on the summary page: those that can still happen once the
+    notices are activated (no verify/activate fault) and that the person at the keyboard does not
+    play themselves (``user: pays``)."""
     library = unit.engine.library
-    return [
-        (s.id, s.title) for s in (library or []) if s.steps.fault is None and s.steps.user is UserAction.PAYS
-    ]
+    return [s for s in (library or []) if s.steps.fault is None and s.steps.user is UserAction.PAYS]
 
 
 def trainer_fixed(attempt: PaymentAttempt) -> bool:

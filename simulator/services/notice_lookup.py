@@ -13,8 +13,9 @@ from simulator.domain import payment as pay
 from simulator.domain.cart import PaymentNotice
 from simulator.domain.codes import parse_fiscal_code, parse_nav
 from simulator.domain.errors import InvalidInput, PaymentFault
+from simulator.domain.money import MAX_SOAP_CENTS
 from simulator.domain.payment import AttemptNotice, FaultCategory, NoticeInfo
-from simulator.services import organizations
+from simulator.services import organizations, station
 from simulator.services.receipts import SYNTHETIC_DUE_IN
 from simulator.services.unit import Unit
 
@@ -26,6 +27,7 @@ __all__ = [
     "NoticeRequest",
     "as_request",
     "attempt_notice",
+    "bind_at_station",
     "info_data",
     "lookup",
     "parsed",
@@ -33,6 +35,7 @@ __all__ = [
 
 ONGOING = "PPT_PAGAMENTO_IN_CORSO"
 DUPLICATED = "PAA_PAGAMENTO_DUPLICATO"
+EC_BAD_RESPONSE = "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"  # an EC answer the node cannot validate
 NODE_DUPLICATED = "PPT_PAGAMENTO_DUPLICATO"  # the node's own record says paid (the EC may not know)
 
 _SYNTHETIC_SUBJECTS = (
@@ -59,15 +62,27 @@ class NoticeRequest:
 NoticeLike = PaymentNotice | NoticeInfo | NoticeRequest
 
 
-def lookup(unit: Unit, request: NoticeRequest) -> NoticeInfo:
+def lookup(
+    unit: Unit, request: NoticeRequest, cart_id: str | None = None, *, from_rpt: bool = False
+) -> NoticeInfo:
     """The node's verify of one notice at the unit's now: a payable notice's data, or its
-    ``PaymentFault``."""
+    ``PaymentFault``. An EC with a station is asked (paVerifyPaymentNotice), not its GPD store;
+    ``from_rpt``: a notice a station's RPT asked to pay (modello 1), payable as the RPT says."""
     fiscal_code = parse_fiscal_code(request.fiscal_code)
     nav = parse_nav(request.nav).value
-    if unit.positions.any_for(fiscal_code):
+    own_station = None if from_rpt else station.station_of(unit, fiscal_code)
+    if from_rpt:
+        info = _synthetic_notice(unit, request, fiscal_code, nav)
+    elif own_station is not None:
+        if unit.receipts.notice_paid(fiscal_code, nav):  # the node knows before asking the station
+            raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, NODE_DUPLICATED)
+        info = station.verify(unit, own_station, fiscal_code, nav, cart_id)
+    elif unit.positions.any_for(fiscal_code):
         info = _managed_notice(unit, fiscal_code, nav)
     else:
         info = _synthetic_notice(unit, request, fiscal_code, nav)
+    if info.amount > MAX_SOAP_CENTS:  # the EC's answer breaks paForNode.xsd: the node refuses it
+        raise PaymentFault(FaultCategory.DOMAIN_UNKNOWN, EC_BAD_RESPONSE)
     if unit.receipts.get(fiscal_code, info.iuv) is not None:
         raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, DUPLICATED)
     if unit.receipts.notice_paid(fiscal_code, nav):
@@ -75,6 +90,15 @@ def lookup(unit: Unit, request: NoticeRequest) -> NoticeInfo:
     if unit.checkout.lock_holder(fiscal_code, nav, unit.now) is not None:
         raise PaymentFault(FaultCategory.PAYMENT_ONGOING, ONGOING)
     return info
+
+
+def bind_at_station(
+    unit: Unit, info: NoticeInfo, cart_id: str | None, *, from_rpt: bool = False
+) -> NoticeInfo:
+    """At activation, a station's notice is bound to the payment the station describes
+    (paGetPayment/paGetPaymentV2); any other notice (or one an RPT asked to pay) is as verified."""
+    own_station = None if from_rpt else station.station_of(unit, info.fiscal_code)
+    return info if own_station is None else station.activate(unit, own_station, info, cart_id)
 
 
 def _synthetic_notice(unit: Unit, request: NoticeRequest, fiscal_code: str, nav: str) -> NoticeInfo:

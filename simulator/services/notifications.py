@@ -10,12 +10,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from simulator.domain.codes import parse_fiscal_code
-from simulator.domain.ec_settings import EcSettings, check_http_url
+from simulator.domain.ec_settings import EcSettings
 from simulator.domain.errors import InvalidInput, SandboxNotFound
 from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
 from simulator.domain.organization import Organization
+from simulator.domain.station import Station
 from simulator.notify.signing import new_secret
 from simulator.services import organizations
+from simulator.services.destination_check import check_notify_url
 from simulator.services.outbound import NOTIFIED_EVENTS, PENDING, ec_settings, save_settings
 from simulator.services.unit import Unit
 
@@ -40,6 +42,7 @@ MAX_WEBHOOKS_PER_EC = 20
 class OrganizationView:
     organization: Organization
     settings: EcSettings
+    station: Station | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +56,46 @@ class DeliveryDetail:
 
 def organization(unit: Unit, fiscal_code: str) -> OrganizationView:
     org, settings = ec_settings(unit, parse_fiscal_code(fiscal_code))
-    return OrganizationView(org, settings)
+    return OrganizationView(org, settings, Station.from_stored(org.settings.get("station")))
 
 
-def set_organization(unit: Unit, fiscal_code: str, new: EcSettings) -> OrganizationView:
-    """Replace the EC's settings; its secret is kept unless ``new`` gives one."""
+KEEP_STATION = object()  # set_organization's default: the station stays as it is
+
+
+def set_organization(
+    unit: Unit,
+    fiscal_code: str,
+    new: EcSettings,
+    station: Station | object | None = KEEP_STATION,
+    reached_at: str | None = None,
+) -> OrganizationView:
+    """Replace the EC's settings; its secret is kept unless ``new`` gives one. ``station``: the
+    EC's own station (None removes it), which, like a notification endpoint, may not be the sandbox
+    itself; ``reached_at``: the base URL the request came in at (the sandbox itself:
+    never a notification endpoint)."""
     fiscal_code = parse_fiscal_code(fiscal_code)
     new.check()
+    if new.notification_url is not None:
+        check_notify_url(unit.settings, new.notification_url, "notificationUrl", reached_at)
+    if isinstance(station, Station):
+        station.check()
+        check_notify_url(unit.settings, station.url, "station.url", reached_at)
     org, current = ec_settings(unit, fiscal_code)
     settings = replace(new, secret=new.secret or current.secret)
     save_settings(unit, org, settings)
-    return OrganizationView(org, settings)
+    if station is not KEEP_STATION:
+        stored = station.stored() if isinstance(station, Station) else None
+        unit.tenants.set_settings(fiscal_code, {**org.settings, **settings.stored(), "station": stored})
+    return organization(unit, fiscal_code)
 
 
 # --- subscriptions --------------------------------------------------------------------------------
 
 
-def subscribe(unit: Unit, url: str, fiscal_code: str, events: Sequence[str] | None) -> WebhookRow:
-    check_http_url(url, "url")
+def subscribe(
+    unit: Unit, url: str, fiscal_code: str, events: Sequence[str] | None, reached_at: str | None = None
+) -> WebhookRow:
+    check_notify_url(unit.settings, url, "url", reached_at)
     fiscal_code = parse_fiscal_code(fiscal_code)
     wanted = _check_events(events)
     organizations.ensure(unit, fiscal_code)

@@ -23,7 +23,7 @@ from simulator.domain.receipt import PaymentFacts, Receipt, build_receipt
 from simulator.domain.receipt_records import PaidNotice, ReceiptRow
 from simulator.domain.receipt_xml import render_receipt
 from simulator.scenario.model import ReceiptMode, ReceiptStep
-from simulator.services import outbound
+from simulator.services import outbound, station, wisp
 from simulator.services.unit import Unit
 from simulator.storage.documents import from_document, to_document
 from simulator.storage.errors import Duplicate
@@ -191,6 +191,12 @@ def _deliver(unit: Unit, row: PaidNotice, at: datetime, *, lenient: bool) -> Non
     attempt = unit.checkout.attempt(row.attempt_id)
     cart = unit.checkout.cart(row.cart_id) if row.cart_id else None
     outbound.receipt_created(unit, event, row, attempt, cart)
+    own_station = station.station_of(unit, notice.fiscal_code)
+    for _ in range(2 if row.duplicate else 1):  # "receipt: duplicate": the station gets it twice
+        if cart is not None and cart.wisp is not None:  # modello 1: the RT, with paaInviaRT
+            wisp.enqueue_rt(unit, cart, receipt, at=at)
+        elif own_station is not None:  # the node sends it to the EC's station (paSendRT/V2)
+            station.enqueue_receipt(unit, own_station, receipt, at=at, cart_id=row.cart_id)
     if row.duplicate:  # delivered again: the EC's side refuses it, one receipt stays stored
         try:
             record_receipt(unit, receipt)

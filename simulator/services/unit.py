@@ -24,6 +24,7 @@ from typing import Any, NoReturn, TypeVar
 from simulator.config import Settings
 from simulator.domain.events import Event, EventType
 from simulator.domain.ids import RandomIds
+from simulator.domain.journal import JournalEntry
 from simulator.scenario.library import ScenarioLibrary
 from simulator.services.clock import Clock, shifted
 from simulator.services.scenario_engine import ScenarioEngine
@@ -56,6 +57,7 @@ class Unit:
         ids: RandomIds,
         settings: Settings,
         scenarios: ScenarioLibrary | None,
+        journal: Callable[[JournalEntry], None] | None = None,
     ) -> None:
         conn = tx.conn
         self.tx = tx
@@ -74,6 +76,8 @@ class Unit:
         self.notifications = NotificationRepository(conn, tenant)
         self.history = HistoryRepository(conn, tenant)
         self.certifications = CertificationRepository(conn, tenant)
+        # The tenant's journal, for the calls the node makes inside a request (a station's SOAP).
+        self.journal: Callable[[JournalEntry], None] = journal or (lambda entry: None)
         # Events are written in one statement when the transaction commits (or is read back).
         self._events: list[Event] = []
         tx.before_commit.append(self.flush_events)

@@ -176,3 +176,23 @@ def _attempt_columns(attempt: PaymentAttempt) -> dict[str, Any]:
         "resolves_at": attempt.resolves_at if attempt.state is AttemptState.CLOSED else None,
         "document": to_document(attempt),
     }
+
+
+_RECENT_CARTS = (
+    select(_c.document)
+    .where(_c.tenant == bindparam("tenant"))
+    .order_by(_c.created_at.desc())
+    .limit(bindparam("n"))
+)
+_TENANTS_WITH_CARTS = select(_c.tenant).distinct().order_by(_c.tenant).limit(200)
+
+
+def recent_carts(repo: CheckoutRepository, limit: int) -> list[Cart]:
+    """The tenant's newest carts first (what the dashboard lists)."""
+    docs = repo.conn.execute(_RECENT_CARTS, {"tenant": repo.tenant, "n": limit}).scalars()
+    return [from_document(Cart, doc) for doc in docs]
+
+
+def tenants_with_carts(conn: Connection) -> list[str]:
+    """Every tenant that has made a cart (the dashboard's tenant switcher offers them)."""
+    return [str(name) for name in conn.execute(_TENANTS_WITH_CARTS).scalars()]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from simulator.domain.events import Event, EventType
@@ -81,22 +81,12 @@ class HistoryRepository:
         rows = self.conn.execute(
             select(t.journal).where(*conds).order_by(_j.at.desc(), _j.id.desc()).limit(query.limit)
         ).all()
-        return [
-            JournalEntry(
-                id=r.id,
-                at=aware(r.at),
-                direction=r.direction,
-                method=r.method,
-                url=r.url,
-                path=r.path,
-                status=r.status,
-                latency_ms=r.latency_ms,
-                cart_id=r.cart_id,
-                request_body=r.request_body,
-                response_body=r.response_body,
-            )
-            for r in rows
-        ]
+        return [_journal_entry(r) for r in rows]
+
+    def journal_entry(self, entry_id: int) -> JournalEntry | None:
+        """One entry of the tenant's journal (None in another tenant, or trimmed away)."""
+        row = self.conn.execute(select(t.journal).where(_j.tenant == self.tenant, _j.id == entry_id)).first()
+        return None if row is None else _journal_entry(row)
 
     def clear_journal(self) -> None:
         self.conn.execute(delete(t.journal).where(_j.tenant == self.tenant))
@@ -159,3 +149,32 @@ def append_journal(conn: Connection, entries: Sequence[tuple[str, JournalEntry]]
         oldest = conn.execute(_OLDEST_KEPT, {"tenant": tenant, "skip": keep - 1}).scalar()
         if oldest is not None:
             conn.execute(_TRIM, {"tenant": tenant, "oldest": oldest})
+
+
+_LATEST_EVENT = select(func.max(_e.id)).where(_e.tenant == bindparam("tenant"))
+_LATEST_ENTRY = select(func.max(_j.id)).where(_j.tenant == bindparam("tenant"))
+
+
+def latest_change(repo: HistoryRepository) -> tuple[int, int]:
+    """The tenant's newest event id and journal entry id: whatever happened moves one of them."""
+    args = {"tenant": repo.tenant}
+    return (
+        int(repo.conn.execute(_LATEST_EVENT, args).scalar() or 0),
+        int(repo.conn.execute(_LATEST_ENTRY, args).scalar() or 0),
+    )
+
+
+def _journal_entry(r: Any) -> JournalEntry:
+    return JournalEntry(
+        id=r.id,
+        at=aware(r.at),
+        direction=r.direction,
+        method=r.method,
+        url=r.url,
+        path=r.path,
+        status=r.status,
+        latency_ms=r.latency_ms,
+        cart_id=r.cart_id,
+        request_body=r.request_body,
+        response_body=r.response_body,
+    )

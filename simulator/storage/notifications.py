@@ -177,33 +177,40 @@ class DeliveryQueue:
         query = select(_d.tenant).where(_d.status == "pending").distinct()
         return [str(v) for v in self.conn.execute(query).scalars()]
 
-    def claim(
-        self, tenant: str, *, due_by: datetime, now: datetime, lease_until: datetime, worker: str, limit: int
-    ) -> list[Delivery]:
-        """Lease up to ``limit`` of the tenant's pending deliveries due by ``due_by`` (its clock)
-        and not leased at ``now`` (the real clock) to ``worker`` until ``lease_until``. On
-        PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED; on SQLite the transaction is
-        already exclusive (BEGIN IMMEDIATE) and each row is taken by a conditional UPDATE."""
-        free = or_(_d.lease_until.is_(None), _d.lease_until < now)
-        conds = [_d.status == "pending", _d.tenant == tenant, _d.next_attempt_at <= due_by, free]
-        query = select(_d.seq).where(*conds).order_by(_d.next_attempt_at, _d.seq).limit(limit)
+    def due(self, tenant: str, *, due_by: datetime, now: datetime, limit: int) -> list[tuple[int, str]]:
+        """``(seq, url)`` of up to ``limit`` of the tenant's pending deliveries due by ``due_by``
+        (its clock) and not leased at ``now`` (the real clock), the earliest due first. On
+        PostgreSQL the rows are locked (SKIP LOCKED) until the claim's transaction ends; on SQLite
+        that transaction is already exclusive (BEGIN IMMEDIATE)."""
+        conds = [_d.status == "pending", _d.tenant == tenant, _d.next_attempt_at <= due_by, _free(now)]
+        query = select(_d.seq, _d.url).where(*conds).order_by(_d.next_attempt_at, _d.seq).limit(limit)
         if self.conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
+        return [(int(seq), str(url)) for seq, url in self.conn.execute(query).all()]
+
+    def lease(
+        self, seqs: Sequence[int], *, now: datetime, lease_until: datetime, worker: str
+    ) -> list[tuple[str, Delivery]]:
+        """Lease the rows ``seqs`` that are still pending and free to ``worker`` until
+        ``lease_until``, each by a conditional UPDATE (a row another worker took is skipped);
+        ``(tenant, delivery)`` in the order of ``seqs``."""
         claimed: list[int] = []
-        for seq in self.conn.execute(query).scalars().all():
+        for seq in seqs:
             taken = self.conn.execute(
                 update(t.outbox)
-                .where(_d.seq == seq, _d.status == "pending", free)
+                .where(_d.seq == seq, _d.status == "pending", _free(now))
                 .values(lease_until=lease_until, leased_by=worker)
             )
             if taken.rowcount == 1:
                 claimed.append(seq)
         if not claimed:
             return []
-        rows = self.conn.execute(
-            select(t.outbox).where(_d.seq.in_(claimed)).order_by(_d.next_attempt_at, _d.seq)
-        ).all()
-        return [delivery_of(r) for r in rows]
+        rows = {r.seq: r for r in self.conn.execute(select(t.outbox).where(_d.seq.in_(claimed))).all()}
+        return [(str(rows[seq].tenant), delivery_of(rows[seq])) for seq in claimed]
+
+
+def _free(now: datetime) -> Any:
+    return or_(_d.lease_until.is_(None), _d.lease_until < now)
 
 
 def _webhook_row(row: Any) -> WebhookRow:

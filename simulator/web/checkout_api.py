@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from html import escape
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from flask_cors import CORS
 
 from simulator.domain.cart import CLIENT_ID, Cart, PaymentNotice, ReturnUrls, check_return_url
 from simulator.domain.ec_settings import check_http_url
 from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
+from simulator.domain.money import MAX_CART_CENTS
 from simulator.services import checkout
 from simulator.services.checkout import CartRequest
-from simulator.web.pipeline import require_subscription_key, sandbox, unit
+from simulator.web.pages_redirect import cart_page_url, redirect_page
+from simulator.web.pipeline import require_subscription_key, unit
+from simulator.web.public_url import checkout_base, public_base
 from simulator.web.wire import Fields, check_text, compact
 
 bp = Blueprint("checkout_api", __name__)
@@ -30,17 +34,32 @@ SCENARIO_HEADER = "X-Sandbox-Scenario"
 SCENARIO_ID_MAX = 200  # longer than any id (64): refused as malformed rather than looked up
 CART_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
+# The gateway's CORS policy of the public cart API (pagopa-infra, checkout_ec): any origin, POST,
+# GET and OPTIONS, the Content-Type header; a preflight is answered by the gateway itself. Headers
+# only when the browser sent an Origin, and "*" rather than the origin echoed back.
+GATEWAY_CORS: dict[str | re.Pattern[str], dict[str, Any]] = {
+    r"/checkout/ec/v[12]/carts": {
+        "origins": "*",
+        "send_wildcard": True,
+        "methods": ["POST", "GET", "OPTIONS"],
+        "allow_headers": ["Content-Type"],
+        "always_send": False,
+        "expose_headers": ["X-Sandbox-Detail"],  # the sandbox's own header, readable by a page
+        "vary_header": False,
+    }
+}
 
-def _public_base() -> str:
-    return (sandbox().settings.public_url or request.host_url).rstrip("/")
+
+@bp.record_once
+def _gateway_cors(state: BlueprintSetupState) -> None:
+    assert isinstance(state.app, Flask)
+    CORS(state.app, resources=GATEWAY_CORS)
 
 
-def _checkout_base() -> str:
-    return (sandbox().settings.checkout_url or request.host_url).rstrip("/")
-
-
-def _redirect_url(cart: Cart) -> str:
-    return f"{_public_base()}/ecommerce/checkout/v1/carts/{cart.id}/redirect?clientId={CLIENT_ID}"
+def redirect_url_of(cart: Cart, base: str | None = None) -> str:
+    """Where the cart's payment starts (Checkout's checkoutRedirectUrl); ``base``: the public base
+    when the caller already checked it, before anything was stored."""
+    return f"{base or public_base()}/ecommerce/checkout/v1/carts/{cart.id}/redirect?clientId={CLIENT_ID}"
 
 
 def parse_cart_request(body: Any, api_version: int) -> CartRequest:
@@ -49,7 +68,7 @@ def parse_cart_request(body: Any, api_version: int) -> CartRequest:
         PaymentNotice(
             notice_number=n.req_text("noticeNumber", min_len=18, max_len=18),
             fiscal_code=n.req_text("fiscalCode", min_len=11, max_len=11),
-            amount=n.req_integer("amount", minimum=1),
+            amount=n.req_integer("amount", minimum=1, maximum=MAX_CART_CENTS),
             company_name=n.req_text("companyName", max_len=TEXT_140),
             description=n.req_text("description", max_len=TEXT_140),
         )
@@ -66,7 +85,8 @@ def parse_cart_request(body: Any, api_version: int) -> CartRequest:
         ok=url("returnOkUrl") or "",
         cancel=url("returnCancelUrl") or "",
         error=url("returnErrorUrl") or "",
-        waiting=url("returnWaitingUrl", required=api_version >= 2),
+        # v1's schema has no waiting URL: production ignores the field, so 17 leads to the error URL
+        waiting=url("returnWaitingUrl") if api_version >= 2 else None,
     )
     email = f.text("emailNotice", max_len=256)
     if email is not None and not EMAIL.match(email):
@@ -108,6 +128,7 @@ def _create(api_version: int) -> Cart:
         raise InvalidInput(SCENARIO_HEADER, f"must be at most {SCENARIO_ID_MAX} characters")
     if header:
         cart_request = replace(cart_request, header_scenario=check_text(header, SCENARIO_HEADER))
+    cart_request = replace(cart_request, reached_at=request.host_url)
     with unit() as u:
         return checkout.create_cart(u, cart_request)
 
@@ -116,9 +137,10 @@ def _create(api_version: int) -> Cart:
 def create_cart(version: int) -> Response:
     if version not in (1, 2):
         raise InvalidInput("version", "v1 or v2")
+    base = public_base()  # a Host header that cannot make a URL is refused before anything is stored
     cart = _create(version)
     response = Response(status=302)
-    response.headers["Location"] = _redirect_url(cart)
+    response.headers["Location"] = redirect_url_of(cart, base)
     del response.headers["Content-Type"]  # production's 302 has no body
     return response
 
@@ -128,8 +150,9 @@ def create_cart_server_to_server(version: int) -> Response:
     require_subscription_key()
     if version not in (1, 2):
         raise InvalidInput("version", "v1 or v2")
+    base = public_base()
     cart = _create(version)
-    return jsonify({"checkoutRedirectUrl": _redirect_url(cart)})
+    return jsonify({"checkoutRedirectUrl": redirect_url_of(cart, base)})
 
 
 @bp.get("/ecommerce/checkout/v1/carts/<cart_id>")
@@ -172,6 +195,4 @@ def get_cart(cart_id: str) -> Response:
 def redirect_hop(cart_id: str) -> Response:
     """Answered by the gateway itself in production: 200 HTML with a meta refresh."""
     client_id = request.args.get("clientId", CLIENT_ID)
-    target = f"{_checkout_base()}/c/{cart_id}?clientId={client_id}"
-    html = f'<html><head><meta http-equiv="refresh" content="0; URL={escape(target)}"/></head></html>'
-    return Response(html, status=200, mimetype="text/html")
+    return redirect_page(cart_page_url(checkout_base(), cart_id, client_id))

@@ -8,6 +8,7 @@ pages in their own style (``PAGE_FAULTS`` holds their verify/activate fault text
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from simulator.domain.errors import (
     PaymentFault,
     SandboxNotFound,
     TenantError,
+    UnreadableNumber,
 )
 from simulator.domain.payment import FaultCategory
 from simulator.scenario.model import ScenarioError, UnknownScenario
@@ -45,11 +47,15 @@ GPD_STATUS = {
     GpdReason.PUBLISH_VALIDITY_DATE_MISMATCH: 409,
     GpdReason.PUBLISH_DUE_DATE_MISMATCH: 409,
     GpdReason.NOT_INVALIDABLE: 409,
+    GpdReason.NOT_RECOVERABLE: 400,
+    GpdReason.EXCLUSIVE_PARAMETERS: 400,
     GpdReason.OPTION_NOT_FOUND: 404,
     GpdReason.OPTION_NOT_PAYABLE: 422,
     GpdReason.OPTION_ALREADY_PAID: 409,
     GpdReason.RECEIPT_NOT_FOUND: 404,
     GpdReason.RECEIPT_DUPLICATED: 409,
+    GpdReason.RECEIPTS_PAGE_TOO_BIG: 400,
+    GpdReason.RECEIPTS_DATE_RANGE: 400,
 }
 
 # The HTTP status Checkout answers a failed verify/activate with, per faultCodeCategory.
@@ -76,6 +82,8 @@ CHECKOUT_STATUS = {
 # byte and names the offending field in a header instead.
 CHECKOUT_BAD_REQUEST = ("Request validation error", "The input request is invalid")
 DETAIL_HEADER = "X-Sandbox-Detail"
+# The detail may quote what the client sent: one printable ASCII line is all a header can carry.
+NOT_HEADER_SAFE = re.compile(r"[^\x20-\x7e]")
 NOTICES_API = "/_sandbox/v1/notices/"
 
 BAD_REQUEST_TITLES = {
@@ -117,7 +125,7 @@ def bad_request(detail: str) -> Response:
     """A 400 in the surface's own words."""
     if surface() == "checkout":
         response = problem(400, *CHECKOUT_BAD_REQUEST)
-        response.headers[DETAIL_HEADER] = detail.encode("ascii", "replace").decode()[:500]
+        response.headers[DETAIL_HEADER] = NOT_HEADER_SAFE.sub("?", detail)[:500]
         return response
     return problem(400, BAD_REQUEST_TITLES[surface()], detail)
 
@@ -144,7 +152,7 @@ class PageFault:
     detail code is shown ("Codice di errore per l'assistenza") come from ``FaultCategory``."""
 
     title: LazyString
-    body: LazyString
+    body: LazyString | None  # None where checkout shows the title and the code only
 
 
 PAGE_FAULTS: dict[str, PageFault] = {
@@ -176,10 +184,7 @@ PAGE_FAULTS: dict[str, PageFault] = {
         _l("C'è un problema tecnico con questo avviso"),
         _l("Contatta l'assistenza indicando il codice di errore."),
     ),
-    "DOMAIN_UNKNOWN": PageFault(
-        _l("L'Ente Creditore sta avendo problemi nella risposta"),
-        _l("Riprova tra qualche minuto; se il problema persiste, contatta l'assistenza."),
-    ),
+    "DOMAIN_UNKNOWN": PageFault(_l("L'Ente Creditore sta avendo problemi nella risposta"), None),
     "GENERIC_ERROR": PageFault(
         _l("Si è verificato un errore imprevisto"),
         _l("Riprova tra qualche minuto."),
@@ -335,6 +340,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SandboxNotFound)
     def _sandbox_not_found(error: SandboxNotFound) -> Response:
         return problem(404, f"{error.what[:1].upper()}{error.what[1:]} not found", error.message)
+
+    @app.errorhandler(UnreadableNumber)
+    def _unreadable(error: UnreadableNumber) -> Response:
+        """GPD's reader refuses the body with its own title and message; elsewhere a 400 as usual."""
+        if surface() == "gpd":
+            return problem(400, "BAD REQUEST", error.parser_message)
+        return _invalid(error)
 
     @app.errorhandler(InvalidInput)
     def _invalid(error: InvalidInput) -> Response:

@@ -8,8 +8,8 @@ from werkzeug.exceptions import BadRequest
 
 from simulator.domain.codes import parse_fiscal_code
 from simulator.domain.debt_position import PositionStatus
-from simulator.domain.errors import InvalidInput
-from simulator.domain.queries import PositionQuery
+from simulator.domain.errors import DebtPositionError, GpdReason, InvalidInput
+from simulator.domain.queries import PositionQuery, date_window
 from simulator.services import gpd
 from simulator.web import gpd_wire
 from simulator.web.json_provider import too_deep
@@ -19,6 +19,13 @@ from simulator.web.wire import check_text, parse_date, query_int
 bp = Blueprint("gpd_api", __name__, url_prefix="/gpd/debt-positions-service/v1")
 ORG = "/organizations/<org>"
 MAX_LIMIT = 50
+# GPD's answer to a deletion (its ``Constants.DEBT_POSITION_DELETED``), as a JSON string: the
+# spec's ``application/json`` string schema (README, Fidelity: Spring sends it unquoted).
+DELETED = "The debt position was successfully deleted"
+
+# GPD refuses a list filtered by both (in the order its message names them)
+DUE_DATES = ("due_date_to", "due_date_from")
+PAYMENT_DATES = ("payment_date_from", "payment_date_to")
 
 
 @bp.before_request
@@ -97,10 +104,10 @@ def _list_query() -> PositionQuery:
     ordering = args.get("ordering", "DESC")
     if ordering not in ("ASC", "DESC"):
         raise InvalidInput("ordering", "must be ASC or DESC")
-    for low, high in (("due_date_from", "due_date_to"), ("payment_date_from", "payment_date_to")):
-        lo, hi = dates[low], dates[high]
-        if lo is not None and hi is not None and hi < lo:
-            raise InvalidInput(high, f"must not be before {low}")
+    if any(key in args for key in DUE_DATES) and any(key in args for key in PAYMENT_DATES):
+        raise DebtPositionError(GpdReason.EXCLUSIVE_PARAMETERS)
+    for low, high in (DUE_DATES[::-1], PAYMENT_DATES):
+        dates[low], dates[high] = date_window(dates[low], dates[high])
     return PositionQuery(
         page=page,
         limit=limit,
@@ -146,7 +153,7 @@ def delete_position(org: str, iupd: str) -> Response:
     org, iupd = _org(org), _iupd(iupd)
     with unit() as u:
         gpd.delete(u, org, iupd)
-    return jsonify("OK")
+    return jsonify(DELETED)
 
 
 @bp.post(f"{ORG}/debtpositions/<iupd>/publish")

@@ -11,10 +11,12 @@ from flask import Blueprint, Response, jsonify, request
 from simulator.domain.ec_settings import EcSettings
 from simulator.domain.errors import InvalidInput, SandboxNotFound
 from simulator.domain.notification import Delivery, DeliveryAttempt, DeliveryQuery, WebhookRow
+from simulator.domain.station import Station
 from simulator.services import notifications, offline
 from simulator.services.notifications import OrganizationView
 from simulator.services.offline import NoticeStatus
 from simulator.services.outbound import NOTIFIED_EVENTS, STATUSES
+from simulator.services.station import RECEIPT_OPERATIONS
 from simulator.web.pipeline import unit
 from simulator.web.wire import Fields, compact, format_datetime, query_int
 
@@ -44,7 +46,7 @@ def create_webhook() -> tuple[Response, int]:
         events = raw
     url, fiscal_code = f.req_text("url", max_len=2048), f.req_text("fiscalCode", max_len=11)
     with unit() as u:
-        row = notifications.subscribe(u, url, fiscal_code, events)
+        row = notifications.subscribe(u, url, fiscal_code, events, request.host_url)
     return jsonify({**_webhook(row), "secret": row.secret}), 201
 
 
@@ -82,8 +84,9 @@ def list_deliveries() -> Response:
     if status is not None and status not in STATUSES:
         raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")
     event = args.get("event") or None
-    if event is not None and event not in NOTIFIED_EVENTS:
-        raise InvalidInput("event", f"must be one of {', '.join(NOTIFIED_EVENTS)}")
+    known = NOTIFIED_EVENTS + RECEIPT_OPERATIONS  # and what goes to a creditor's station
+    if event is not None and event not in known:
+        raise InvalidInput("event", f"must be one of {', '.join(known)}")
     cart = args.get("cart") or None
     if cart is not None and not _is_cart_id(cart):
         raise InvalidInput("cart", "must be a cart id (a UUID)")
@@ -107,7 +110,7 @@ def get_delivery(delivery_id: str) -> Response:
     return jsonify(
         {
             **_delivery(detail.delivery),
-            "payload": json.loads(detail.delivery.body),
+            **_body_of(detail.delivery),
             "attempts": [_attempt(a) for a in detail.attempts],
         }
     )
@@ -156,6 +159,13 @@ def _delivery(d: Delivery) -> dict[str, Any]:
     )
 
 
+def _body_of(d: Delivery) -> dict[str, Any]:
+    """A webhook's JSON payload, or the SOAP envelope sent to a creditor's station."""
+    if d.body.startswith("<"):
+        return {"soapBody": d.body}
+    return {"payload": json.loads(d.body)}
+
+
 def _attempt(a: DeliveryAttempt) -> dict[str, Any]:
     return compact(
         {
@@ -193,9 +203,27 @@ def put_organization(fiscal_code: str) -> Response:
         append_outcome=f.boolean("appendOutcome"),
         secret=f.text("secret", max_len=120),
     )
+    station: Station | object | None = notifications.KEEP_STATION
+    if "station" in f.data:
+        station = _station(f.obj("station"))
     with unit() as u:
-        view = notifications.set_organization(u, fiscal_code, new)
+        view = notifications.set_organization(u, fiscal_code, new, station, reached_at=request.host_url)
     return jsonify(_organization(view))
+
+
+def _station(f: Fields | None) -> Station | None:
+    """The EC's own station (``null`` removes it)."""
+    if f is None:
+        return None
+    version = f.integer("version")
+    return Station(
+        url=f.req_text("url", max_len=2048),
+        id_broker_pa=f.req_text("idBrokerPA", max_len=35),
+        id_station=f.req_text("idStation", max_len=35),
+        version=2 if version is None else version,
+        redirect_url=f.text("redirectUrl", max_len=2048),
+        password=f.text("password", max_len=15),
+    )
 
 
 def _organization(view: OrganizationView) -> dict[str, Any]:
@@ -207,6 +235,16 @@ def _organization(view: OrganizationView) -> dict[str, Any]:
         "returnUrlAllowlist": list(s.return_url_allowlist),
         "appendOutcome": s.append_outcome,
         "secret": s.secret,
+        "station": None
+        if view.station is None
+        else {  # the password is never shown again
+            "url": view.station.url,
+            "idBrokerPA": view.station.id_broker_pa,
+            "idStation": view.station.id_station,
+            "version": view.station.version,
+            "redirectUrl": view.station.redirect_url,
+            "hasPassword": view.station.password is not None,
+        },
     }
 
 

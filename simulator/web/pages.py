@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from simulator.domain import psps, test_cards
-from simulator.domain.cart import Ending
+from simulator.domain.cart import Ending, check_cart_id
 from simulator.domain.codes import parse_rpt_id
 from simulator.domain.italian_time import wall_clock
 from simulator.domain.payment import shown_outcome
@@ -23,7 +23,7 @@ from simulator.web import pages_flow as flow
 from simulator.web import pages_forms as forms
 from simulator.web import pages_session as ps
 from simulator.web.errors import see_other
-from simulator.web.pages_text import outcome_text
+from simulator.web.pages_text import euro, outcome_text, test_card_rows
 from simulator.web.pipeline import sandbox, tenant
 
 bp = Blueprint("pages", __name__)
@@ -96,7 +96,9 @@ def deep_link(rpt_id: str) -> Response:
 @bp.get("/c/<cart_id>")
 def cart_entry(cart_id: str) -> Response:
     """A browser cannot send X-Sandbox-Tenant: without the header, the cart's own tenant applies
-    (cart ids are random UUIDs, unique across tenants), found in the request's one unit."""
+    (cart ids are random UUIDs, unique across tenants), found in the request's one unit. An id
+    that is no UUID is a malformed link (400), not a cart that could not be found."""
+    check_cart_id(cart_id)
     opened = (
         ps.page_unit(entry=True)
         if "X-Sandbox-Tenant" in request.headers
@@ -212,7 +214,7 @@ def enter_card() -> Response:
     if request.method == "GET":
         with ps.page_unit(write=False) as unit:
             flow.step(unit, flow.Need.CARD_METHOD)
-        return page("card.html", heading, form=forms.Form(), values={})
+        return page("card.html", heading, form=forms.Form(), values={}, cards=test_card_rows())
     ps.check_csrf()
     with ps.page_unit() as unit:
         current = flow.step(unit, flow.Need.CARD_METHOD)
@@ -221,7 +223,8 @@ def enter_card() -> Response:
             current.state.card = journey.card_view(form.get("number"), form.get("name"), form.get("expiry"))
             _activate(unit, current, card_number=form.get("number"))
     if not form.ok:
-        return page("card.html", heading, INVALID, form=form, values=forms.shown_again(form, "number", "cvv"))
+        values = forms.shown_again(form, "number", "cvv")
+        return page("card.html", heading, INVALID, form=form, values=values, cards=test_card_rows())
     return see_other("/lista-psp")
 
 
@@ -323,7 +326,7 @@ def outcome() -> Response:
     state = current.state
     code = shown_outcome(state.outcome).value
     text = outcome_text(code)
-    amount = flow.euro(state.total)
+    amount = euro(state.total)
     return page(
         "outcome.html",
         str(text.title) % {"amount": amount},

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from flask import redirect
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from simulator.domain import psps
 from simulator.domain.cart import Ending
 from simulator.domain.journey import CARD, Need, Step, missing
-from simulator.domain.money import format_euro_it
 from simulator.services import journey, payments
 from simulator.services.unit import Unit
 from simulator.web import pages_session as ps
@@ -127,11 +127,12 @@ def trainer_panel(unit: Unit, current: ps.Current) -> TrainerPanel | None:
         return None
     attempt = payments.get_attempt(unit, current.state.attempt_id)
     choice = attempt.scenario
-    engine = unit.engine
+    running = unit.engine.scenario(choice)
+    language = getattr(get_locale(), "language", "it")  # the page's: titles in it or en
     return TrainerPanel(
-        options=journey.trainer_options(unit),
-        current=choice.scenario_id if choice is not None else engine.scenario(None).id,
-        current_title=engine.title(choice),
+        options=[(s.id, s.title_in(language)) for s in journey.trainer_options(unit)],
+        current=choice.scenario_id if choice is not None else running.id,
+        current_title=running.title_in(language),
         reason=choice.reason if choice is not None else "",
         fixed=journey.trainer_fixed(attempt),
     )
@@ -179,7 +180,3 @@ def pay_with(state: ps.CheckoutState) -> str:
 def psp_name(psp_id: str | None) -> str:
     psp = psps.psp_by_id(psp_id or "")
     return psp.name if psp else ""
-
-
-def euro(cents: int) -> str:
-    return format_euro_it(cents)

@@ -94,6 +94,7 @@ def update() -> None:
     pot = TRANSLATIONS / f"{DOMAIN}.pot"
     extract(pot)
     args = ["pybabel", "-q", "update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching"]
+    args.append("--ignore-obsolete")  # a text removed from the sources leaves the catalogs too
     CommandLineInterface().run(args)  # type: ignore[no-untyped-call]
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from werkzeug.routing import BaseConverter
 
 from simulator.domain.codes import Nav
-from simulator.domain.money import format_euro_it
-from simulator.web import pages_i18n, pages_session
+from simulator.web import pages_i18n, pages_session, pages_text
 from simulator.web.errors import surface
 
 LANGUAGES = ("it", "en")
@@ -34,6 +34,14 @@ SECURITY_HEADERS = {
 }
 
 
+class PagesSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked ``Secure`` whenever the page was served over HTTPS (directly,
+    or behind a trusted proxy that says so): a browser then never sends it over plain HTTP."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
+
+
 class RptIdConverter(BaseConverter):
     """``/{rptId}``: exactly 29 digits, so no other one-segment path is taken for a deep link."""
 
@@ -43,6 +51,13 @@ class RptIdConverter(BaseConverter):
 def page_language() -> str:
     lang = session.get("lang")
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def remember_language() -> None:
+    """``?lang=en`` (or ``it``) sets the language of this page and of the pages that follow."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
 
 
 def lang_url(lang: str) -> str:
@@ -68,9 +83,10 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",  # a cross-site form post arrives without it: nothing to act on
         SESSION_COOKIE_HTTPONLY=True,
     )
+    app.session_interface = PagesSessionInterface()
     Babel(app, locale_selector=page_language, default_locale=DEFAULT_LANGUAGE)
     app.url_map.converters["rptid"] = RptIdConverter
-    app.jinja_env.filters["euro"] = format_euro_it
+    app.jinja_env.filters["euro"] = pages_text.euro  # in the page's language
     app.jinja_env.filters["grouped"] = grouped
     app.jinja_env.globals["csrf_token"] = pages_session.csrf_token  # also inside imported macros
     app.jinja_env.autoescape = True  # every template, whatever its extension: user data is escaped
@@ -81,16 +97,19 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _language() -> None:
-        wanted = request.args.get("lang")
-        if wanted in LANGUAGES and surface() == "pages":
-            session["lang"] = wanted
+        if surface() == "pages":
+            remember_language()
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        if surface() != "pages":
-            return response
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if response.mimetype == "text/html":
-            response.headers["Cache-Control"] = "no-store"  # the back button asks the server again
-        return response
+        return with_page_headers(response) if surface() == "pages" else response
+
+
+def with_page_headers(response: Response) -> Response:
+    """The pages' security headers (also on their error pages and static files, and on a page
+    served under an API's path, the redirect hop); an HTML page is never cached."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"  # the back button asks the server again
+    return response

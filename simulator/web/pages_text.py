@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from flask_babel import format_currency
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+from simulator.domain.test_cards import CHALLENGE_CODE, SANDBOX_CARDS, SandboxCard
 
 GENERIC = 1
 SHOWN_AS_GENERIC = {99}  # backend error: the front end shows it as 1
@@ -134,3 +139,37 @@ METHOD_LABELS: dict[str, LazyString] = {
 def method_label(code: str, fallback: str) -> str:
     label = METHOD_LABELS.get(code)
     return str(label) if label is not None else fallback
+
+
+def euro(cents: int) -> str:
+    """An amount as the page's language writes it (Babel's CLDR data): ``1.234,56 €`` in Italian,
+    ``€1,234.56`` in English."""
+    return str(format_currency(Decimal(cents).scaleb(-2), "EUR"))
+
+
+@dataclass(frozen=True, slots=True)
+class CardListing:
+    """One line of the card page's list of test cards."""
+
+    number: str  # grouped by 4, as printed on a card
+    brand: str
+    effect: str
+
+
+def test_card_rows() -> list[CardListing]:
+    """The sandbox's test cards and what paying with each does, in the page's language (the
+    outcome's own title, so the list says what the outcome page will say)."""
+    return [
+        CardListing(
+            " ".join(c.number[i : i + 4] for i in range(0, len(c.number), 4)), c.brand.title(), _effect(c)
+        )
+        for c in SANDBOX_CARDS
+    ]
+
+
+def _effect(card: SandboxCard) -> str:
+    if card.challenge:
+        return str(_("Chiede il codice 3DS (%(code)s), poi il pagamento riesce", code=CHALLENGE_CODE))
+    if card.outcome == 0:
+        return str(_("Il pagamento riesce"))
+    return str(_("Esito %(code)s: %(title)s", code=card.outcome, title=outcome_text(card.outcome).title))

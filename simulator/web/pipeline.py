@@ -12,12 +12,16 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import Forbidden
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import get_current_url
 
 from simulator.domain.errors import InvalidInput, TenantError
 from simulator.domain.journal import JournalEntry, excerpt
+from simulator.domain.notification import NOTIFIER_PRODUCT
 from simulator.services.context import DEFAULT_TENANT, Sandbox, check_tenant
 from simulator.services.unit import ReadOnlyUnit, Unit
 from simulator.web.errors import Unauthorized
@@ -25,9 +29,11 @@ from simulator.web.errors import Unauthorized
 access_log = logging.getLogger("simulator.access")
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
+KEY_QUERY = "subscription-key"  # API Management takes the key from the query string too
 
+STATIC = "/static/"
 # Not journaled: the journal itself, health probes and static files.
-UNJOURNALED = ("/_sandbox/v1/journal", "/_sandbox/v1/health", "/static/")
+UNJOURNALED = ("/_sandbox/v1/journal", "/_sandbox/v1/health", STATIC)
 CART_ID = re.compile(r"/(?:carts|c)/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 
@@ -69,8 +75,9 @@ def tenant() -> str:
 
 
 def require_subscription_key() -> None:
-    """The APIM gateway check: any non-empty key, or one of the configured keys."""
-    key = request.headers.get(KEY_HEADER, "").strip()
+    """The APIM gateway check: any non-empty key, or one of the configured keys, sent in the
+    header or in the ``subscription-key`` query parameter (the header wins when both are sent)."""
+    key = request.headers.get(KEY_HEADER, "").strip() or request.args.get(KEY_QUERY, "").strip()
     if not key:
         raise Unauthorized(missing=True)
     keys = sandbox().settings.api_keys
@@ -86,10 +93,15 @@ def wrap_views(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    if app.extensions["sandbox"].settings.trust_proxy:
+        # the proxy's view of the request (scheme, host, client) replaces the socket's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
         _refuse_nul()
+        _refuse_own_notification()
         watcher = current_app.extensions.get("scenario_watcher")
         if watcher is not None:
             watcher.check()  # cheap: at most once a second it looks for changed scenario files
@@ -98,10 +110,13 @@ def init_app(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         if request.path.startswith("/gpd/"):
             response.headers["X-Request-Id"] = request_id()
-        if not request.path.startswith(UNJOURNALED):
+        if not request.path.startswith(UNJOURNALED) and not g.get("unjournaled"):
             _journal(response)
-        if sandbox().settings.log_requests:
-            access_log.info(
+        # a page's styles and fonts would be most of the log: they are logged at DEBUG level only
+        level = logging.DEBUG if request.path.startswith(STATIC) else logging.INFO
+        if sandbox().settings.log_requests and access_log.isEnabledFor(level):
+            access_log.log(
+                level,
                 json.dumps(
                     {
                         "method": request.method,
@@ -112,7 +127,7 @@ def init_app(app: Flask) -> None:
                         "requestId": request_id(),
                     },
                     separators=(",", ":"),
-                )
+                ),
             )
         return response
 
@@ -125,6 +140,14 @@ def _refuse_nul() -> None:
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
             raise InvalidInput(key.replace("\x00", "")[:40] or "query", problem)
+
+
+def _refuse_own_notification() -> None:
+    """A request that is one of the sandbox's own signed notifications is never served, whatever
+    route brought it back (a port mapping, a proxy): a notification cannot act on the sandbox."""
+    agent = request.headers.get("User-Agent", "")
+    if "webhook-signature" in request.headers and agent.startswith(NOTIFIER_PRODUCT + "/"):
+        raise Forbidden("A notification of the sandbox cannot call the sandbox.")
 
 
 def request_id() -> str:
@@ -157,7 +180,7 @@ def _journal(response: Response) -> None:
     at = sb.clock()
     latency = round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2)
     method, path, status = request.method, request.path, response.status_code
-    url_parts = (request.scheme, request.host, request.root_path, path, request.query_string)
+    url_parts = (request.scheme, request.host, request.root_path, path, _journaled_query())
     hint, location = g.get("cart_id"), response.headers.get("Location", "")
     sent = _request_body()
     answered = None if response.direct_passthrough or response.is_streamed else response.get_data()
@@ -177,6 +200,15 @@ def _journal(response: Response) -> None:
         )
 
     sb.journal.record(journal_tenant, entry)
+
+
+def _journaled_query() -> bytes:
+    """The query string as the journal keeps it: a subscription key sent there is redacted."""
+    query = request.query_string
+    if KEY_QUERY.encode() not in query:
+        return query
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return urlencode([(k, "[redacted]" if k == KEY_QUERY else v) for k, v in pairs]).encode("latin-1")
 
 
 def _request_body() -> bytes | str | None:

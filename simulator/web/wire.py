@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from simulator.domain.errors import InvalidInput
+from simulator.domain.errors import InvalidInput, UnreadableNumber
 
 E = TypeVar("E", bound=Enum)
 _INT = re.compile(r"^-?\d{1,18}$")
@@ -66,7 +66,10 @@ class Fields:
         assert value is not None
         return value
 
-    def integer(self, key: str, *, required: bool = False, minimum: int | None = None) -> int | None:
+    def integer(
+        self, key: str, *, required: bool = False, minimum: int | None = None, maximum: int = 2**63 - 1
+    ) -> int | None:
+        """A whole number; ``maximum`` defaults to a Java long's (Jackson answers 400 beyond it)."""
         value = self._get(key, required)
         if value is None:
             return None
@@ -76,10 +79,14 @@ class Fields:
             value = int(value)
         if isinstance(value, str) and _INT.match(value):
             value = int(value)
-        if not isinstance(value, int) or abs(value) >= 2**63:
+        if not isinstance(value, int):
             raise InvalidInput(self.where(key), "must be a whole number")
+        if not -(2**63) <= value < 2**63:
+            raise UnreadableNumber(self.where(key), value)
         if minimum is not None and value < minimum:
             raise InvalidInput(self.where(key), f"must be at least {minimum}")
+        if value > maximum:
+            raise InvalidInput(self.where(key), f"must be at most {maximum}")
         return value
 
     def req_integer(self, key: str, **kwargs: Any) -> int:

@@ -196,6 +196,15 @@ def technical_fault(v: Visit) -> None:
     payment_details(v)
 
 
+HOP = "/ecommerce/checkout/v1/carts/00000000-0000-0000-0000-000000000000/redirect"
+
+
+def redirect_hop(v: Visit) -> None:
+    """The hop's page as it stands before it leaves: the cart page answers 204, so it stays."""
+    v.page.route("**/c/**", lambda route: route.fulfill(status=204))
+    v.go(HOP + "?clientId=CHECKOUT_CART")
+
+
 def csrf_refused(v: Visit) -> None:
     notice_form(v)
     v.page.locator("input[name=csrf_token]").evaluate("field => { field.value = 'forged'; }")
@@ -239,6 +248,7 @@ OTHERS = [
     ),
     State("fault-with-code", technical_fault, "/inserisci-dati-avviso", "#fault-code"),
     State("csrf-refused", csrf_refused, "/inserisci-dati-avviso", "#http-error"),
+    State("redirect-hop", redirect_hop, HOP, "#redirect"),
 ]
 CASES = [pytest.param(s, "it", id=f"it-{s.name}") for s in FLOW + OTHERS] + [
     pytest.param(s, "en", id=f"en-{s.name}") for s in FLOW

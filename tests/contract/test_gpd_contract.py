@@ -179,7 +179,7 @@ def test_a_creditor_session_answers_as_the_spec_says(contract: ContractClient, c
     c.call("put", POSITION, 200, iupd="VALID-1", query=publish, body=position_body("VALID-1"))
     assert c.call("post", PUBLISH, 200, iupd="DRAFT-1")["status"] == "VALID"
     assert c.call("post", INVALIDATE, 200, iupd="INVALID-1")["status"] == "INVALID"
-    assert c.call("delete", POSITION, 200, iupd="DRAFT-1") == "OK"
+    assert c.call("delete", POSITION, 200, iupd="DRAFT-1") == "The debt position was successfully deleted"
 
     # paid elsewhere (that path is not in gpd.json), then read as the spec describes it
     paid = c.api.post(

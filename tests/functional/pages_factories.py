@@ -70,6 +70,9 @@ def assert_page_frame(page: Page) -> None:
 
 
 def receipts_of(api: ApiClient, org: str = EC) -> list[dict[str, Any]]:
+    """The EC's receipts of the last three months (none: GPD's 400 "Not enough elements")."""
     response = api.get(f"/gpd/payments-receipts-service/v1/payments/{org}/receipts")
+    if response.status_code == 400 and response.get_json()["title"] == "Not enough elements":
+        return []
     assert response.status_code == 200, response.get_data(as_text=True)
     return list(response.get_json()["results"])

@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 from simulator.config import Settings
 from simulator.notify.transport import ConnectionFailed, Request, Response, Timeout
 from simulator.services.clock import FixedClock
-from simulator.services.delivery import Notifier
+from simulator.services.delivery import EXCERPT_LIMIT, Notifier
 from tests.conftest import START, ApiClient
 from tests.functional.notify_factories import EC, RECEIVER, announce, answering, notifier, sandbox_of
 
@@ -193,7 +193,7 @@ def test_a_huge_response_body_is_kept_as_a_bounded_excerpt(app: Flask, api: ApiC
     log = delivery(api, delivery_id)
     assert log["status"] == "delivered"
     excerpt = log["attempts"][0]["responseExcerpt"]
-    assert excerpt == "x" * 1024 + "…[truncated]"
+    assert excerpt == "x" * EXCERPT_LIMIT + "…[truncated]"
 
 
 def test_redelivery_sends_the_same_message_again_with_the_same_webhook_id(app: Flask, api: ApiClient) -> None:

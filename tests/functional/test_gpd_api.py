@@ -369,7 +369,7 @@ def test_delete_answers_ok_and_forgets_the_position(api: ApiClient) -> None:
     response = api.delete(position_url("IUPD-1"))
 
     assert response.status_code == 200
-    assert response.get_json() == "OK"
+    assert response.get_json() == "The debt position was successfully deleted"
     assert api.get(position_url("IUPD-1")).status_code == 404
     assert listed(api) == []
     create(api, position_body("IUPD-1"))  # IUPD and IUV can be used again

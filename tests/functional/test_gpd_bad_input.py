@@ -90,7 +90,6 @@ BAD_BODIES: list[tuple[str, Callable[[Body], None], str]] = [
     ("amount abc", setting(f"{OPT}.amount", "abc"), "paymentOption[0].amount: must be a whole number"),
     ("amount 1.5", setting(f"{OPT}.amount", 1.5), "paymentOption[0].amount: must be a whole number"),
     ("amount true", setting(f"{OPT}.amount", True), "paymentOption[0].amount: must be a whole number"),
-    ("amount 2^63", setting(f"{OPT}.amount", 2**63), "paymentOption[0].amount: must be a whole number"),
     ("partial maybe", setting(f"{OPT}.isPartialPayment", "maybe"), "isPartialPayment: must be true or false"),
     ("switch yes", setting("switchToExpired", "yes"), "switchToExpired: must be true or false"),
     ("paymentOption object", setting("paymentOption", {"iuv": "1"}), "paymentOption: must be a list"),
@@ -198,11 +197,6 @@ BAD_BODIES: list[tuple[str, Callable[[Body], None], str]] = [
         "paymentOption[0].transfer[0]: exactly one of iban and stamp",
     ),
     # dates
-    (
-        "validity in the past",
-        setting("validityDate", iso(START - timedelta(seconds=1))),
-        "validityDate: must be in",
-    ),
     (
         "due before validity",
         setting("validityDate", iso(START + timedelta(days=31))),
@@ -345,11 +339,6 @@ def test_to_publish_must_be_true_or_false(api: ApiClient) -> None:
         ("due_date_to=yesterday", "due_date_to: must be a date like"),
         ("payment_date_from=2026-02-30", "payment_date_from: must be a date like"),
         ("payment_date_to=2026-03-02T10:00:00", "payment_date_to: must be a date like"),
-        ("due_date_from=2026-03-10&due_date_to=2026-03-01", "due_date_to: must not be before due_date_from"),
-        (
-            "payment_date_from=2026-03-10&payment_date_to=2026-03-01",
-            "payment_date_to: must not be before payment_date_from",
-        ),
     ],
 )
 def test_a_bad_list_parameter_is_400_naming_it(api: ApiClient, query: str, detail: str) -> None:
@@ -364,8 +353,9 @@ def test_a_bad_list_parameter_is_400_naming_it(api: ApiClient, query: str, detai
 def test_extreme_but_valid_date_filters_are_answered(api: ApiClient) -> None:
     create(api, position_body("KEEP"))
 
-    assert listed(api, "due_date_from=0001-01-01&due_date_to=9999-12-31") == ["KEEP"]
-    assert listed(api, "payment_date_from=0001-01-01&payment_date_to=9999-12-31") == []
+    for query in ("due_date_from=0001-01-01", "due_date_to=0001-01-01", "due_date_from=9999-12-31"):
+        assert listed(api, query) == []
+    assert listed(api, "payment_date_to=9999-12-31") == []
 
 
 @pytest.mark.parametrize("org", ["1234567890", "123456789012", "ABCDEFGHIJK", "7777777777x"])

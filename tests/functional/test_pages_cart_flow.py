@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from simulator.domain.test_cards import SANDBOX_CARDS
 from simulator.services.clock import FixedClock
 from simulator.testing.pages_client import Card, Left, pay
 from tests.conftest import ApiClient
@@ -87,6 +88,35 @@ def test_the_method_list_shows_each_methods_fee_range(app: Flask, api: ApiClient
     assert page.heading == "Come vuoi pagare?"
     assert page.text_of("method-CP-fee") == "Commissione: da 1,00 € a 2,00 €"
     assert page.text_of("method-CP").startswith("Carta di debito o credito")
+    assert page.text_of("method-RBPR-fee") == "Commissione: 1,00 €"  # one fee: said once, not "da X a X"
+
+
+@pytest.mark.parametrize(
+    ("lang", "failure", "challenge"),
+    [
+        ("it", "Esito 2: Autorizzazione negata", "Chiede il codice 3DS (123456), poi il pagamento riesce"),
+        (
+            "en",
+            "Outcome 2: Authorization denied",
+            "Asks for the 3DS code (123456), then the payment succeeds",
+        ),
+    ],
+)
+def test_the_card_page_lists_every_test_card_and_what_it_does(
+    app: Flask, api: ApiClient, lang: str, failure: str, challenge: str
+) -> None:
+    pages = browser(app)
+    pages.get(f"/?lang={lang}")
+    page = pages.get(f"/c/{create_cart(api)}")
+    page = pages.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
+
+    page = pages.submit(page, "method-form", button="method-CP")
+
+    listed = page.text_of("test-cards")
+    for card in SANDBOX_CARDS:
+        assert " ".join(card.number[i : i + 4] for i in range(0, 16, 4)) in listed
+    assert page.text_of("test-card-4000000000000028") == failure
+    assert page.text_of("test-card-4000000000003006") == challenge
 
 
 @pytest.mark.parametrize(
@@ -261,6 +291,24 @@ def test_an_unknown_cart_gets_a_clear_not_found_page(app: Flask) -> None:
     assert_page_frame(page)
 
 
+@pytest.mark.parametrize(
+    "cart_id",
+    [
+        "not-a-uuid",
+        "00000000-0000-0000-0000-00000000000Z",
+        "%00",
+        "a" * 300,
+        "00000000000000000000000000000000",
+    ],
+)
+def test_a_cart_link_whose_id_is_no_uuid_is_a_bad_request_page(app: Flask, cart_id: str) -> None:
+    page = browser(app).get(f"/c/{cart_id}")
+
+    assert page.status == 400
+    assert page.heading == "La richiesta non è valida"
+    assert_page_frame(page)
+
+
 def test_an_expired_cart_gets_the_not_found_page(app: Flask, api: ApiClient, clock: FixedClock) -> None:
     cart_id = create_cart(api)
     clock.advance(10 * 60)
@@ -335,12 +383,13 @@ def test_a_card_expiring_this_month_is_still_valid_by_the_tenant_clock(app: Flas
 def test_a_cart_notice_locked_by_another_payment_shows_the_fault_then_the_error_url(
     app: Flask, api: ApiClient
 ) -> None:
+    first_cart, second_cart = create_cart(api), create_cart(api)  # made before the notice is locked
     first = browser(app)
-    page = first.get(f"/c/{create_cart(api)}")
+    page = first.get(f"/c/{first_cart}")
     page = first.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
     first.submit(page, "method-form", button="method-PPAL")  # the notice is now activated (locked)
     second = browser(app)
-    page = second.get(f"/c/{create_cart(api)}")
+    page = second.get(f"/c/{second_cart}")
     page = second.submit(page, "email-form", {"email": EMAIL, "confirmEmail": EMAIL})
 
     fault = second.submit(page, "method-form", button="method-PPAL")

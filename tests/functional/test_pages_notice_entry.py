@@ -146,6 +146,33 @@ def test_technical_faults_show_their_title_and_the_code_for_support(
     assert page.text_of("fault-code") == code
 
 
+STATION_TIMEOUT_NAV = "302980000000000000"  # the UAT convention: NAV 3xx98... of the test EC
+UAT_EC = "77777777777"
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "code_label"),
+    [
+        ("it", "L'Ente Creditore sta avendo problemi nella risposta", "Codice di errore per l'assistenza"),
+        ("en", "The payee is having problems with the response", "Error code for support"),
+    ],
+)
+def test_a_station_that_times_out_shows_checkouts_words_and_the_code(
+    app: Flask, lang: str, title: str, code_label: str
+) -> None:
+    pages = browser(app)
+    pages.get(f"/?lang={lang}")
+
+    page = enter(pages, STATION_TIMEOUT_NAV, UAT_EC)
+
+    assert page.status == 503
+    assert page.by_id("fault").attrs["data-category"] == "DOMAIN_UNKNOWN"
+    assert page.heading == title
+    assert "fault-body" not in page.elements  # checkout says nothing more than its title and the code
+    assert page.text_of("fault-code-block") == f"{code_label}: PPT_STAZIONE_INT_PA_TIMEOUT"
+    assert_page_frame(page)
+
+
 def test_the_qr_page_takes_the_codes_text_and_uses_its_amount(app: Flask) -> None:
     pages = browser(app)
     form = pages.get("/leggi-codice-qr")

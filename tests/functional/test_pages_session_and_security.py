@@ -3,22 +3,30 @@ expiry by the tenant clock, stale forms, security headers, and no card number ke
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
+from simulator.app import create_app
+from simulator.config import Settings
 from simulator.services.clock import FixedClock
 from simulator.storage.tables import page_sessions
-from simulator.testing.pages_client import Card, Page, PagesClient, pay
+from simulator.testing.pages_client import Card, Page, PagesClient, RawResponse, pay
 from tests.conftest import ApiClient
 from tests.functional.pages_factories import (
+    CANCEL_URL,
     EC,
     EMAIL,
     ERROR_URL,
     NAV,
+    OK_URL,
     assert_page_frame,
     browser,
     create_cart,
+    notice,
     receipts_of,
 )
 
@@ -183,14 +191,19 @@ def test_an_idle_session_expires_by_the_tenant_clock(app: Flask, api: ApiClient,
     assert_page_frame(page)
 
 
-def test_an_expired_session_frees_its_notice_at_once(app: Flask, api: ApiClient, clock: FixedClock) -> None:
+def test_an_expired_session_leaves_its_notice_to_the_payment_token(
+    app: Flask, api: ApiClient, clock: FixedClock
+) -> None:
     pages = browser(app)
     to_summary(pages, f"/{EC}{NAV}")
     clock.advance(11 * 60)
-    pages.get("/riepilogo-pagamento")  # seen expired: its attempt ends
+    assert pages.get("/riepilogo-pagamento").path == "/sessione-scaduta"
 
+    ongoing = browser(app).get(f"/{EC}{NAV}")  # the token lives 900 s from the activation
+    clock.advance(4 * 60)
     again = pay(browser(app), f"/{EC}{NAV}")
 
+    assert ongoing.status == 409 and ongoing.heading == "C'è già un pagamento in corso, riprova più tardi"
     assert again.outcome == 0
 
 
@@ -282,6 +295,124 @@ def test_error_pages_and_static_files_carry_the_headers_too(app: Flask) -> None:
         with client.get(path) as response:  # closes the static file it streams
             assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
             assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def assert_security_headers(response: TestResponse) -> None:
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_redirect_hop_is_a_page_with_the_banner_the_headers_and_a_link(
+    app: Flask, api: ApiClient
+) -> None:
+    cart_id = create_cart(api)
+    hop = f"/ecommerce/checkout/v1/carts/{cart_id}/redirect?clientId=CHECKOUT_CART"
+
+    response = app.test_client().get(hop)
+
+    assert response.status_code == 200
+    assert_security_headers(response)
+    page = Page.parse(RawResponse(200, dict(response.headers), response.get_data(as_text=True)), hop)
+    assert_page_frame(page)
+    target = f"http://localhost/c/{cart_id}?clientId=CHECKOUT_CART"
+    assert page.href("continue") == target
+    assert page.text_of("redirect-body")
+    assert any(
+        e.tag == "meta" and e.attrs.get("content") == f"0; URL={target}" for e in page.all
+    )  # it still leaves at once
+    assert any(e.tag == "link" and "sandbox.css" in e.attrs.get("href", "") for e in page.all)
+
+
+def test_the_redirect_hops_language_link_switches_it_and_the_pages_after_it(
+    app: Flask, api: ApiClient
+) -> None:
+    pages = browser(app)
+    hop = pages.get(f"/ecommerce/checkout/v1/carts/{create_cart(api)}/redirect?clientId=CHECKOUT_CART")
+    assert hop.heading == "Ti stiamo portando al pagamento"
+
+    english = pages.get(hop.href("lang-switch"))
+
+    assert english.heading == "Taking you to the payment"
+    assert pages.get(english.href("continue").removeprefix("http://localhost")).heading == "Enter your email"
+
+
+def test_the_redirect_hop_keeps_its_parameters_inside_its_link(app: Flask) -> None:
+    hop = "/ecommerce/checkout/v1/carts/x%3B%20URL%3Djavascript:alert(1)/redirect?clientId=a%26b%3Dc"
+
+    page = Page.parse(RawResponse(200, {}, app.test_client().get(hop).get_data(as_text=True)), hop)
+
+    assert (
+        page.href("continue")
+        == "http://localhost/c/x%3B%20URL%3Djavascript%3Aalert%281%29?clientId=a%26b%3Dc"
+    )
+
+
+def test_error_pages_of_every_kind_carry_the_security_headers(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(app.view_functions, "pages.home", broken)
+    client = app.test_client()
+    for response in (
+        client.get("/"),  # 500
+        client.post("/"),  # 405
+        client.get("/c/not-a-cart"),  # 400
+        client.post("/inserisci-dati-avviso", data={}),  # 400 CSRF
+        client.get("/sessione-scaduta"),
+    ):
+        assert response.mimetype == "text/html"
+        assert_security_headers(response)
+
+
+def session_cookie(response: TestResponse) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("sandbox_checkout=")]
+    assert len(cookies) == 1, response.headers
+    return cookies[0]
+
+
+def test_the_session_cookie_is_secure_only_when_the_page_is_served_over_https(app: Flask) -> None:
+    plain = app.test_client().get("/inserisci-dati-avviso")
+    https = app.test_client().get("/inserisci-dati-avviso", base_url="https://sandbox.example")
+
+    assert "Secure" not in session_cookie(plain)  # plain HTTP on localhost: a Secure cookie would be lost
+    assert "; Secure" in session_cookie(https)
+    assert "HttpOnly" in session_cookie(https) and "SameSite=Lax" in session_cookie(https)
+
+
+CART = {
+    "paymentNotices": [notice()],
+    "returnUrls": {"returnOkUrl": OK_URL, "returnCancelUrl": CANCEL_URL, "returnErrorUrl": ERROR_URL},
+}
+
+
+def test_a_forwarded_https_is_believed_only_when_the_proxy_is_trusted(
+    settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "pay.sandbox.example"}
+    untrusted = create_app(settings.with_(database_url=f"sqlite:///{tmp_path / 'a.db'}"), clock=clock)
+    trusted = create_app(
+        settings.with_(database_url=f"sqlite:///{tmp_path / 'b.db'}", trust_proxy=True), clock=clock
+    )
+    try:
+        ignored = untrusted.test_client().get("/inserisci-dati-avviso", headers=forwarded)
+        believed = trusted.test_client().get("/inserisci-dati-avviso", headers=forwarded)
+        created = trusted.test_client().post("/checkout/ec/v1/carts", json=CART, headers=forwarded)
+    finally:
+        untrusted.extensions["sandbox"].close()
+        trusted.extensions["sandbox"].close()
+
+    assert "Secure" not in session_cookie(ignored)
+    assert "; Secure" in session_cookie(believed)
+    assert created.headers["Location"].startswith("https://pay.sandbox.example/ecommerce/checkout/v1/carts/")
+
+
+def test_trusting_a_proxy_is_read_from_the_environment() -> None:
+    assert Settings.from_env({}).trust_proxy is False
+    assert Settings.from_env({"PAGOPA_SANDBOX_TRUST_PROXY": "1"}).trust_proxy is True
 
 
 def test_the_api_surfaces_keep_their_json_errors(app: Flask, api: ApiClient) -> None:

@@ -94,6 +94,8 @@ def receipt_xml(api: ApiClient, org: str, iuv_value: str) -> ET.Element:
 
 def receipt_count(api: ApiClient, org: str) -> int:
     response = api.get(f"{RECEIPTS}/{org}/receipts")
+    if response.status_code == 400 and response.get_json()["title"] == "Not enough elements":
+        return 0  # GPD's answer to an empty list
     assert response.status_code == 200
     return len(response.get_json()["results"])
 

@@ -69,11 +69,14 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 # --- the list ------------------------------------------------------------------------------
 
 
-def test_an_ec_without_payments_gets_an_empty_first_page(any_db_api: ApiClient) -> None:
+def test_an_ec_without_payments_gets_not_enough_elements(any_db_api: ApiClient) -> None:
     response = any_db_api.get(list_url())
 
-    assert response.status_code == 200
-    assert response.get_json() == {"currentPageNumber": 0, "length": 0, "totalPages": 0, "results": []}
+    assert assert_problem(response, 400) == {
+        "title": "Not enough elements",
+        "status": 400,
+        "detail": "The page number is too big for the filtered elements",
+    }
     assert response.headers["X-Request-Id"]
 
 
@@ -99,7 +102,7 @@ def test_list_responses_match_the_payments_result_schema(any_db_app: Flask, any_
     schema = spec_schema("PaymentsResult")
     record(any_db_app, make_receipt(1), make_receipt(2, hours=1))
 
-    for query in ("", "?pageSize=1", "?pageNum=5"):
+    for query in ("", "?pageSize=1", "?pageSize=1&pageNum=1"):
         body = any_db_api.get(list_url() + query).get_json()
         jsonschema.validate(body, schema)
         assert all(set(item) == ITEM_FIELDS for item in body["results"])
@@ -108,16 +111,18 @@ def test_list_responses_match_the_payments_result_schema(any_db_app: Flask, any_
 def test_pages_split_the_list_by_page_size(any_db_app: Flask, any_db_api: ApiClient) -> None:
     record(any_db_app, *(make_receipt(n, hours=n) for n in range(1, 6)))
 
-    pages = [any_db_api.get(f"{list_url()}?pageSize=2&pageNum={n}").get_json() for n in range(4)]
+    pages = [any_db_api.get(f"{list_url()}?pageSize=2&pageNum={n}").get_json() for n in range(3)]
+    past_the_end = any_db_api.get(f"{list_url()}?pageSize=2&pageNum=3")
 
-    assert [p["currentPageNumber"] for p in pages] == [0, 1, 2, 3]
-    assert [p["totalPages"] for p in pages] == [3, 3, 3, 3]
-    assert [p["length"] for p in pages] == [2, 2, 1, 0]
-    assert [iuvs(p) for p in pages[:3]] == [[iuv(5), iuv(4)], [iuv(3), iuv(2)], [iuv(1)]]
+    assert [p["currentPageNumber"] for p in pages] == [0, 1, 2]
+    assert [p["totalPages"] for p in pages] == [3, 3, 3]
+    assert [p["length"] for p in pages] == [2, 2, 1]
+    assert [iuvs(p) for p in pages] == [[iuv(5), iuv(4)], [iuv(3), iuv(2)], [iuv(1)]]
+    assert assert_problem(past_the_end, 400)["title"] == "Not enough elements"
 
 
 def test_page_size_defaults_to_20_and_accepts_up_to_100(app: Flask, api: ApiClient) -> None:
-    record(app, *(make_receipt(n, hours=n) for n in range(1, 26)))
+    record(app, *(make_receipt(n, hours=-n) for n in range(1, 26)))
 
     default = api.get(list_url()).get_json()
     largest = api.get(f"{list_url()}?pageSize=100").get_json()
@@ -135,16 +140,19 @@ def test_debtor_filter_keeps_only_that_debtors_receipts(any_db_app: Flask, any_d
     assert body["totalPages"] == 1
 
 
-def test_from_and_to_bound_the_payment_time(any_db_app: Flask, any_db_api: ApiClient) -> None:
+def test_from_and_to_bound_the_payment_day(any_db_app: Flask, any_db_api: ApiClient, clock: Any) -> None:
     record(any_db_app, *(make_receipt(n, hours=24 * n) for n in range(4)))  # paid on 2, 3, 4, 5 March
+    clock.advance(5 * 86_400)  # today is 7 March
 
-    between = any_db_api.get(f"{list_url()}?from=2026-03-03T00:00:00Z&to=2026-03-04T23:59:59Z").get_json()
-    since = any_db_api.get(f"{list_url()}?from=2026-03-04T09:00:00Z").get_json()
-    until = any_db_api.get(f"{list_url()}?to=2026-03-02T09:00:00Z").get_json()
+    between = any_db_api.get(f"{list_url()}?from=2026-03-03&to=2026-03-04").get_json()
+    since = any_db_api.get(f"{list_url()}?from=2026-03-04").get_json()
+    until = any_db_api.get(f"{list_url()}?to=2026-03-02").get_json()
+    as_day = any_db_api.get(f"{list_url()}?from=2026-03-04T09:00:00Z&to=2026-03-04T09:00:00Z").get_json()
 
     assert iuvs(between) == [iuv(2), iuv(1)]
     assert iuvs(since) == [iuv(3), iuv(2)]
     assert iuvs(until) == [iuv(0)]
+    assert iuvs(as_day) == [iuv(2)]  # a date-time is read as its (Italian) day
 
 
 def test_debtor_or_iuv_matches_the_start_of_either(any_db_app: Flask, any_db_api: ApiClient) -> None:
@@ -158,12 +166,12 @@ def test_debtor_or_iuv_matches_the_start_of_either(any_db_app: Flask, any_db_api
     by_debtor = any_db_api.get(f"{list_url()}?debtorOrIuv=BNCL").get_json()
     by_iuv = any_db_api.get(f"{list_url()}?debtorOrIuv={iuv(120)[:-2]}").get_json()
     by_full_iuv = any_db_api.get(f"{list_url()}?debtorOrIuv={iuv(130)}").get_json()
-    no_match = any_db_api.get(f"{list_url()}?debtorOrIuv=ZZZ").get_json()
+    no_match = any_db_api.get(f"{list_url()}?debtorOrIuv=ZZZ")
 
     assert iuvs(by_debtor) == [iuv(120)]
     assert iuvs(by_iuv) == [iuv(130), iuv(120)]
     assert iuvs(by_full_iuv) == [iuv(130)]
-    assert no_match["results"] == [] and no_match["totalPages"] == 0
+    assert assert_problem(no_match, 400)["title"] == "Not enough elements"
 
 
 def test_an_ec_sees_only_its_own_receipts(any_db_app: Flask, any_db_api: ApiClient) -> None:
@@ -249,7 +257,7 @@ def test_without_subscription_key_the_gateway_answers_401(app: Flask) -> None:
 def test_with_a_subscription_key_the_gateway_lets_the_call_through(app: Flask) -> None:
     response = app.test_client().get(list_url(), headers=KEY)
 
-    assert response.status_code == 200
+    assert response.get_json()["title"] == "Not enough elements"  # past the gateway: the service's answer
 
 
 # --- tenants -------------------------------------------------------------------------------
@@ -380,4 +388,26 @@ def test_paying_an_unknown_notice_records_nothing(any_db_app: Flask, any_db_api:
         receipts.pay_notice(unit, ORG, "3" + iuv(9), f.facts())
 
     assert caught.value.reason is GpdReason.OPTION_NOT_FOUND
-    assert any_db_api.get(list_url()).get_json()["length"] == 0
+    assert any_db_api.get(list_url()).get_json()["title"] == "Not enough elements"
+
+
+# --- the window over payment days ---------------------------------------------------------------
+
+
+def test_by_default_the_list_holds_the_last_three_months(any_db_app: Flask, any_db_api: ApiClient) -> None:
+    record(any_db_app, make_receipt(1, hours=-24 * 91), make_receipt(2, hours=-24 * 89))  # 2 Dec, 4 Dec
+
+    body = any_db_api.get(list_url()).get_json()
+    older = any_db_api.get(f"{list_url()}?from=2025-12-01&to=2026-02-28").get_json()
+
+    assert iuvs(body) == [iuv(2)]
+    assert iuvs(older) == [iuv(2), iuv(1)]
+
+
+@pytest.mark.parametrize("query", ["from=2026-03-02&to=2026-03-01", "from=2025-11-01&to=2026-02-02"])
+def test_a_window_backwards_or_over_three_months_is_an_invalid_date_range(api: ApiClient, query: str) -> None:
+    assert assert_problem(api.get(f"{list_url()}?{query}"), 400) == {
+        "title": "Invalid date range",
+        "status": 400,
+        "detail": "The requested date range is invalid or exceeds the maximum configured number of months",
+    }

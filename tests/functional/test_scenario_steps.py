@@ -14,6 +14,7 @@ from simulator.services.scenario_engine import ScenarioEngine
 from tests.conftest import ApiClient
 from tests.functional.control_factories import (
     MANAGED_EC,
+    cart_body,
     complete,
     events_of,
     gpd_receipts,
@@ -123,10 +124,13 @@ def test_while_its_receipt_is_late_the_node_still_refuses_a_second_payment(
     app: Flask, api: ApiClient
 ) -> None:
     paying = managed_notice(api, 1)
-    complete(api, new_cart(api, paying, scenario="receipt-delayed"))
+    first, second = new_cart(api, paying, scenario="receipt-delayed"), new_cart(api, paying)
+    complete(api, first)
 
-    again = complete(api, new_cart(api, paying))  # GPD does not know yet: the cart is accepted
+    again = complete(api, second)  # GPD does not know yet; the node does
+    third = api.post("/checkout/ec/v2/carts", json=cart_body(paying))
 
+    assert third.status_code == 422  # checkPosition: the node's record says paid
     assert again["fault"] == {
         "faultCodeCategory": "PAYMENT_DUPLICATED",
         "faultCode": "PPT_PAGAMENTO_DUPLICATO",
@@ -159,8 +163,8 @@ def test_a_lost_receipt_never_reaches_gpd_but_the_node_knows_the_notice_is_paid(
     assert event(answer, "receipt.lost")["data"]["iuv"] == "02000000000000001"  # type: ignore[index]
     assert gpd_receipts(api, MANAGED_EC) == []
     assert option_status(api, 1) == ("VALID", "PO_UNPAID")
-    again = complete(api, new_cart(api, paying))
-    assert again["fault"]["faultCode"] == "PPT_PAGAMENTO_DUPLICATO"
+    again = api.post("/checkout/ec/v2/carts", json=cart_body(paying))
+    assert again.status_code == 422  # checkPosition: the node's record says paid
 
 
 def test_a_lost_receipt_of_a_synthetic_notice_is_never_listed(app: Flask, api: ApiClient) -> None:

@@ -60,9 +60,8 @@ def test_the_panel_is_clearly_marked_and_offers_what_can_still_happen(
     assert (select.tag, select.attrs["name"], select.attrs["form"]) == ("select", "scenario", "pay-form")
     assert any(e.tag == "label" and e.attrs.get("for") == "trainer-scenario" for e in summary.all)
     offered = options(summary)
-    assert (
-        offered[""] == "Lascia decidere al sandbox (ora: Everything works: the payment succeeds (outcome 0))"
-    )
+    assert offered[""] == "Lascia decidere al sandbox (ora: Tutto funziona: il pagamento riesce (esito 0))"
+    assert offered["card-declined"] == "Carta rifiutata dal PSP (esito 2) (card-declined)"
     assert {"card-declined", "pending-then-ok", "3ds-challenge", "receipt-lost"} <= set(offered)
     assert "notice-expired" not in offered  # verify already happened
     assert "user-cancels" not in offered  # the person at the keyboard plays the payer
@@ -76,7 +75,11 @@ def test_the_panel_speaks_english_too(trainer_app: Flask, trainer_api: ApiClient
     summary = pages.get("/riepilogo-pagamento?lang=en")
 
     assert "Trainer mode: choose the outcome" in summary.text
-    assert options(summary)[""].startswith("Let the sandbox decide (now: ")
+    assert (
+        options(summary)[""]
+        == "Let the sandbox decide (now: Everything works: the payment succeeds (outcome 0))"
+    )
+    assert options(summary)["card-declined"] == "Card declined by the PSP (outcome 2) (card-declined)"
 
 
 def test_the_trainers_pick_decides_the_outcome_and_is_recorded_as_explicit(
@@ -127,7 +130,7 @@ def test_the_pick_cannot_override_a_choice_made_by_the_ec(trainer_app: Flask, tr
 
     assert "trainer-scenario" not in summary.elements
     assert summary.text_of("trainer-fixed") == (
-        "Esito già scelto: Insufficient balance (outcome 116) (header X-Sandbox-Scenario)."
+        "Esito già scelto: Saldo insufficiente (esito 116) (header X-Sandbox-Scenario)."
     )
     result = pages.submit(summary, "pay-form", {"scenario": "happy-path"})
     assert result.by_id("outcome").attrs["data-outcome"] == "116"

@@ -122,6 +122,7 @@ def test_putting_ec_settings_replaces_them_and_keeps_the_secret(api: ApiClient) 
         "returnUrlAllowlist": ["https://ec.example/"],
         "appendOutcome": True,
         "secret": secret,
+        "station": None,
     }
     assert api.get(f"/_sandbox/v1/organizations/{EC}").get_json()["appendOutcome"] is True
 

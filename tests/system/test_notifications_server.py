@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 
 from simulator.storage.engine import make_disposable_engine
 from tests.conftest import _database_url
-from tests.notify_receiver import receiver
+from tests.notify_receiver import black_hole, receiver
 from tests.system.conftest import Server, start_server
 from tests.system.test_server import GPD, KEY, position_body
 
@@ -127,3 +127,58 @@ def test_a_pending_delivery_survives_a_restart_and_completes_with_the_same_webho
         last = endpoint.received[-1]
         event = Webhook(subscribed.json()["secret"]).verify(last.body, last.headers)
         assert event["type"] == "receipt.created" and event["data"]["channel"] == "offline"
+
+
+def pay_a_notice_offline(server: Server, tenant: str, iupd: str) -> None:
+    """A real offline payment of a fresh GPD notice in ``tenant``: a receipt.created notification
+    to each of the EC's subscriptions."""
+    headers = {**KEY, "X-Sandbox-Tenant": tenant}
+    created = requests.post(server.url + GPD + "?toPublish=true", json=position_body(iupd), headers=headers)
+    assert created.status_code == 201
+    nav = created.json()["paymentOption"][0]["nav"]
+    paid = requests.post(f"{server.url}/_sandbox/v1/notices/{EC}/{nav}/pay", headers=headers)
+    assert paid.status_code == 201
+
+
+def test_a_webhook_to_the_servers_own_api_is_refused(tmp_path: Path, server_factory: list[Server]) -> None:
+    server = start_server("--data-dir", str(tmp_path), "--workers", "1", env=ENV)
+    server_factory.append(server)
+
+    for url in (server.url, server.url.replace("127.0.0.1", "localhost")):
+        answer = requests.post(
+            server.url + "/_sandbox/v1/webhooks", json={"url": url + "/_sandbox/v1/reset", "fiscalCode": EC}
+        )
+        assert answer.status_code == 400 and "the sandbox itself" in answer.json()["detail"]
+
+
+def test_a_black_hole_receiver_does_not_delay_another_tenants_notification(
+    tmp_path: Path, server_factory: list[Server]
+) -> None:
+    with black_hole() as hole, receiver() as healthy:
+        server = start_server("--data-dir", str(tmp_path), "--workers", "2", env=ENV)
+        server_factory.append(server)
+        noisy = {"X-Sandbox-Tenant": "aaa-noisy"}
+        for n in range(20):
+            requests.post(
+                server.url + "/_sandbox/v1/webhooks",
+                json={"url": f"{hole.url}/hook/{n}", "fiscalCode": EC},
+                headers=noisy,
+            ).raise_for_status()
+        pay_a_notice_offline(server, "aaa-noisy", "IUPD-NOISY")
+        assert wait_for(lambda: hole.connections, timeout=10)  # the black hole holds attempts now
+        requests.post(
+            server.url + "/_sandbox/v1/webhooks",
+            json={"url": healthy.url + "/hook", "fiscalCode": EC},
+            headers={"X-Sandbox-Tenant": "zzz-quiet"},
+        ).raise_for_status()
+
+        pay_a_notice_offline(server, "zzz-quiet", "IUPD-QUIET")
+
+        assert wait_for(lambda: healthy.received, timeout=10)
+        pending = requests.get(
+            server.url + "/_sandbox/v1/deliveries", params={"status": "pending"}, headers=noisy
+        ).json()["deliveries"]
+        assert len(pending) == 20
+        assert hole.most_at_once <= 2 * 4  # two worker processes, four per destination each
+        for conn in hole.connections:
+            conn.close()

@@ -436,7 +436,6 @@ def test_update_resets_payments_sent_by_the_client() -> None:
     "status",
     [
         PositionStatus.INVALID,
-        PositionStatus.EXPIRED,
         PositionStatus.PARTIALLY_PAID,
         PositionStatus.PAID,
         PositionStatus.REPORTED,
@@ -449,10 +448,10 @@ def test_update_is_refused_after_payment_or_closing(status: PositionStatus) -> N
     assert "is not in updatable state" in caught.value.detail
 
 
-def test_update_is_refused_once_the_position_has_expired_by_itself() -> None:
+def test_a_position_that_expired_by_itself_may_be_updated_as_gpd_allows() -> None:
     current = valid_position(option(due_date=NOW + DAY), switch_to_expired=True)
-    with refused(GpdReason.NOT_UPDATABLE):
-        update(current, position(option(due_date=NOW + 30 * DAY)), NOW + 2 * DAY, to_publish=False)
+    updated = update(current, position(option(due_date=NOW + 30 * DAY)), NOW + 2 * DAY, to_publish=False)
+    assert updated.status is PositionStatus.DRAFT
 
 
 def test_update_refuses_invalid_request_data() -> None:
@@ -478,7 +477,6 @@ def test_published_or_valid_position_can_be_invalidated(validity_offset: timedel
     [
         PositionStatus.DRAFT,
         PositionStatus.INVALID,
-        PositionStatus.EXPIRED,
         PositionStatus.PARTIALLY_PAID,
         PositionStatus.PAID,
         PositionStatus.REPORTED,

@@ -139,7 +139,11 @@ def test_a_cart_without_an_attempt_is_open_until_it_expires() -> None:
     assert cart_state(cart(), None, later(599)) is CartState.OPEN
     assert cart_state(cart(), None, later(600)) is CartState.EXPIRED
     assert cart_return_url(cart(), None, later(600)) == "https://ec/error"
-    assert cart_state(cart(), attempt(AttemptState.ACTIVATED), later(600)) is CartState.EXPIRED
+
+
+def test_an_attempt_whose_token_lives_keeps_its_cart_in_progress_past_the_carts_end() -> None:
+    assert cart_state(cart(), attempt(AttemptState.ACTIVATED), later(600)) is CartState.IN_PROGRESS
+    assert cart_return_url(cart(), attempt(AttemptState.ACTIVATED), later(600)) is None
 
 
 def test_a_fault_fails_the_cart_without_an_outcome_code() -> None:

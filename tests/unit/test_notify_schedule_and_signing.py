@@ -135,12 +135,15 @@ def test_the_notification_settings_are_read_from_the_environment() -> None:
             "PAGOPA_SANDBOX_NOTIFY_TIMEOUT_SECONDS": "2.5",
             "PAGOPA_SANDBOX_NOTIFY_WORKER": "0",
             "PAGOPA_SANDBOX_NOTIFY_CONCURRENCY": "8",
+            "PAGOPA_SANDBOX_NOTIFY_PER_DESTINATION": "2",
+            "PAGOPA_SANDBOX_NOTIFY_CONNECT_TIMEOUT_SECONDS": "1.5",
         }
     )
 
     assert settings.notify_retry_schedule == (0, 5, 60)
     assert settings.notify_timeout_seconds == 2.5
     assert settings.notify_worker is False and settings.notify_concurrency == 8
+    assert settings.notify_per_destination == 2 and settings.notify_connect_timeout_seconds == 1.5
     assert Settings().notify_worker is False  # tests and embedders deliver explicitly
     with pytest.raises(ValueError, match="NOTIFY_RETRY_SCHEDULE"):
         Settings.from_env({"PAGOPA_SANDBOX_NOTIFY_RETRY_SCHEDULE": "soon"})

@@ -113,6 +113,24 @@ def test_a_date_like_title_stays_the_text_written() -> None:
     assert load_text(text).title == "2026-01-01"
 
 
+def test_an_italian_title_is_shown_to_italian_pages_only() -> None:
+    scenario = load_text(scenario_text(extra='title_it: "Uno scenario di prova"\n'))
+
+    assert scenario.title_in("it") == "Uno scenario di prova"
+    assert scenario.title_in("en") == "A test scenario"
+    assert load_text(scenario_text()).title_in("it") == "A test scenario"  # none given: the title
+
+
+def test_an_empty_italian_title_is_refused() -> None:
+    assert refusal(scenario_text(extra='title_it: " "\n')).startswith("bad.yaml:7: title_it: ")
+
+
+def test_every_built_in_scenario_has_an_italian_title() -> None:
+    untitled = [s.id for s in load_library(()) if not s.title_it]
+
+    assert untitled == []
+
+
 def test_the_complete_example_of_the_format_reference_loads() -> None:
     example = re.search(
         r"## A complete example\n\n```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S
@@ -122,6 +140,7 @@ def test_the_complete_example_of_the_format_reference_loads() -> None:
     scenario = load_text(example.group(1), "README.md")
 
     assert scenario.id == "slow-ec-then-declined"
+    assert scenario.title_in("it") == "L'Ente Creditore risponde lentamente, poi la carta è rifiutata"
     assert scenario.steps.verify.delay == timedelta(seconds=2)
     assert scenario.steps.authorize.outcome is OutcomeCode.AUTH_ERROR
 
@@ -145,7 +164,7 @@ def test_an_unknown_top_level_key_lists_the_known_ones() -> None:
     message = refusal(scenario_text(extra="colour: red\n"))
 
     assert message == (
-        "bad.yaml:7: colour: unknown key (known: description, id, match, steps, title, version)"
+        "bad.yaml:7: colour: unknown key (known: description, id, match, steps, title, title_it, version)"
     )
 
 

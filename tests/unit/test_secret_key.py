@@ -36,3 +36,12 @@ def test_a_kept_key_survives_a_restart(tmp_path: Path) -> None:
     written = load_or_create_secret(path)
 
     assert load_or_create_secret(path) == written
+
+
+def test_a_kept_key_readable_by_others_is_made_private_when_read(tmp_path: Path) -> None:
+    path = tmp_path / SECRET_KEY_FILE
+    path.write_text("k" * 64, encoding="ascii")
+    path.chmod(0o644)
+
+    assert Settings(data_dir=str(tmp_path)).resolved_secret_key() == "k" * 64
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
