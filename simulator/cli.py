@@ -362,7 +362,14 @@ Exit codes:
     "--profile", required=True, help="A profile id (checkout-basic, checkout-full) or a profile file."
 )
 @click.option("--fiscal-code", required=True, help="The fiscal code of the EC (creditor) certified.")
-@click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="The running sandbox.")
+@click.option(
+    "--url",
+    envvar="PAGOPA_SANDBOX_URL",
+    show_envvar=True,
+    default="http://127.0.0.1:8080",
+    show_default=True,
+    help="The running sandbox.",
+)
 @click.option("--tenant", default="default", show_default=True, help="The tenant that owns the run.")
 @click.option(
     "--junit", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the JUnit XML here."
