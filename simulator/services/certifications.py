@@ -23,7 +23,18 @@ from simulator.services.scenario_engine import FALLBACK
 from simulator.services.unit import Unit
 from simulator.storage.certifications import RunRecord
 
-__all__ = ["RunRecord", "RunView", "close", "get", "observe", "profile_of", "start"]
+__all__ = [
+    "RunRecord",
+    "RunView",
+    "assign",
+    "clock_moved",
+    "close",
+    "get",
+    "next_case",
+    "observe",
+    "profile_of",
+    "start",
+]
 
 STATUS_QUERY = "/_sandbox/v1/carts/"
 NOTICE_STATUS = "/_sandbox/v1/notices/"
