@@ -132,7 +132,7 @@ def server_argv(server: str, app: str, port: int, opts: dict[str, Any]) -> list[
         return [PY, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={opts['threads']}", module]
     argv = [PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(opts["workers"])]
     argv += ["--worker-class", opts["worker_class"], "--log-level", "warning", "--chdir", str(BENCH)]
-    if opts["worker_class"] == "gthread":
+    if opts["worker_class"] != "sync":  # gunicorn turns sync with threads into gthread
         argv += ["--threads", str(opts["threads"])]
     if "keepalive" in opts:
         argv += ["--keep-alive", str(opts["keepalive"])]

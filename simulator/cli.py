@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from simulator import __version__
-from simulator.config import Settings
+from simulator.config import LOG_LEVELS, Settings
 from simulator.startup import explain, make_data_dir, reported
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ SERVE_ENVIRONMENT = """\b
 Settings without an option (environment only):
   PAGOPA_SANDBOX_API_KEYS                 comma-separated subscription keys (unset: any non-empty key)
   PAGOPA_SANDBOX_MAX_BODY_BYTES           larger request bodies get 413 (1048576)
+  PAGOPA_SANDBOX_READ_TIMEOUT_SECONDS     a silent connection is closed after this long (30)
   PAGOPA_SANDBOX_SECRET_KEY               signs the pages' cookie (unset: one kept in the data dir)
   PAGOPA_SANDBOX_PUBLIC_URL               the sandbox's URL as clients reach it
   PAGOPA_SANDBOX_CHECKOUT_URL             the checkout pages' URL as browsers reach it
@@ -131,6 +132,15 @@ Settings without an option (environment only):
     show_envvar=True,
     help="Trainer mode: the summary page lets the tester choose the outcome (a scenario).",
 )
+@click.option(
+    "--log-level",
+    envvar="PAGOPA_SANDBOX_LOG_LEVEL",
+    show_envvar=True,
+    default="info",
+    show_default=True,
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    help="info: one line per request, static files only at debug; warning: errors only.",
+)
 def serve(
     host: str,
     port: int,
@@ -141,8 +151,9 @@ def serve(
     demo: bool,
     scenario_dirs: tuple[str, ...],
     trainer: bool,
+    log_level: str,
 ) -> None:
-    """Run the sandbox on a production WSGI server (gunicorn)."""
+    """Run the sandbox on a production WSGI server (gunicorn, requests read by waitress)."""
     ctx = click.get_current_context()
     if ephemeral and ctx.get_parameter_source("data_dir") not in (None, click.core.ParameterSource.DEFAULT):
         raise click.UsageError("--data-dir and --ephemeral exclude each other")
@@ -163,17 +174,24 @@ def serve(
             ephemeral=ephemeral,
             demo=demo,
             trainer_mode=trainer,
+            log_level=log_level.lower(),
         )
     if scenario_dirs:
         settings = settings.with_(scenario_dirs=scenario_dirs)
     if not os.environ.get("PAGOPA_SANDBOX_NOTIFY_WORKER"):  # a server delivers its notifications
         settings = settings.with_(notify_worker=True)
     library = _load_scenarios(settings.scenario_dirs)  # refuse bad files before anything starts
+    from simulator.server import ListenError, SandboxServer, listen
+
+    try:
+        listener = listen(host, port)  # before anything is printed: a port in use is one line
+    except ListenError as exc:
+        raise click.ClickException(str(exc)) from None
+    port = listener.getsockname()[1]  # the real one when --port 0
+    settings = settings.with_(port=port)
     with reported():  # every start-up failure is one line with its remedy (simulator.startup)
         _prepare_database(settings)
         settings.resolved_secret_key()  # made here once, not by a worker that would die of it
-    from simulator.server import SandboxServer
-
     where = "ephemeral database" if ephemeral else (_redact(database_url) if database_url else f"{data_dir}/")
     mode = ", trainer mode" if trainer else ""
     click.echo(
@@ -181,7 +199,7 @@ def serve(
         f"  ({workers} workers, {where}, {len(library)} scenarios{mode})",
         err=True,
     )
-    SandboxServer(settings).run()
+    SandboxServer(settings, listener).run()
 
 
 def _prepare_database(settings: Settings) -> None:

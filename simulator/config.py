@@ -70,6 +70,15 @@ class Settings:
     # Behind one reverse proxy: believe its X-Forwarded-For/-Proto/-Host (one hop each), so a page
     # served over HTTPS there gets a ``Secure`` cookie. Off by default: anyone could send them.
     trust_proxy: bool = False
+    # The server (simulator.server): how verbose its log is, and how long a connection may stay
+    # silent, between requests or in the middle of one, before it is closed.
+    log_level: str = "info"
+    read_timeout_seconds: int = 30
+    # Server-Sent Events (simulator.web.streams): streams at once per worker process, each given a
+    # thread of its own on top of the request threads, and how long one lasts before the browser
+    # reconnects.
+    stream_slots: int = 2
+    stream_seconds: float = 30.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -136,6 +145,10 @@ class Settings:
         ):
             if (v := get(name)) is not None:
                 values[key] = _seconds(prefix + name, v)
+        if (v := get("READ_TIMEOUT_SECONDS")) is not None:
+            values["read_timeout_seconds"] = _int(prefix + "READ_TIMEOUT_SECONDS", v, low=1, high=3600)
+        if (v := get("LOG_LEVEL")) is not None:
+            values["log_level"] = _log_level(prefix + "LOG_LEVEL", v)
         for name, key in (
             ("NOTIFY_CONCURRENCY", "notify_concurrency"),
             ("NOTIFY_PER_DESTINATION", "notify_per_destination"),
@@ -196,11 +209,23 @@ def _base_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
-def _int(name: str, value: str) -> int:
+def _int(name: str, value: str, low: int | None = None, high: int | None = None) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(f"{name} must be between {low} and {high}, not {value!r}")
+    return number
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _log_level(name: str, value: str) -> str:
+    if value.lower() not in LOG_LEVELS:
+        raise ValueError(f"{name} must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+    return value.lower()
 
 
 def load_or_create_secret(path: Path) -> str:

@@ -27,6 +27,9 @@ from simulator.scenario.model import (
     ReceiptStep,
     Scenario,
     ScenarioError,
+    StationCall,
+    StationReceipt,
+    StationStep,
     Steps,
     UserAction,
     parse_authorize_outcome,
@@ -91,6 +94,7 @@ class _Builder:
             "receipt": self.receipt,
             "notify": self.notify,
             "user": UserAction,
+            "station": self.station,
         }
         parts = {
             name: self.at(("steps", name), partial(make, data[name]))
@@ -139,6 +143,17 @@ class _Builder:
             return NotifyStep(NotifyMode(value))
         return NotifyStep(fail=int(value.get("fail", 0)), delay=_delay(value))
 
+    @staticmethod
+    def station(value: dict[str, Any]) -> StationStep:
+        receipt = value.get("receipt")
+        if isinstance(receipt, str):
+            receipt = {"answer": receipt}
+        return StationStep(
+            verify=_station_call(value["verify"]) if "verify" in value else None,
+            activate=_station_call(value["activate"]) if "activate" in value else None,
+            receipt=StationReceipt(receipt["answer"], int(receipt.get("times", 1))) if receipt else None,
+        )
+
     def match(self, data: dict[str, Any]) -> MatchRules | None:
         nav = self.at(("match", "nav"), lambda: re.compile(data["nav"])) if "nav" in data else None
         fiscal = (
@@ -161,6 +176,12 @@ class _Builder:
 
 def _delay(value: dict[str, Any]) -> timedelta:
     return parse_duration(value["delay"]) if "delay" in value else timedelta(0)
+
+
+def _station_call(value: str | dict[str, Any]) -> StationCall:
+    if isinstance(value, str):
+        return StationCall(answer=value)
+    return StationCall(answer=value.get("answer"), delay=_delay(value))
 
 
 def _card(text: str) -> str:

@@ -19,6 +19,7 @@ from simulator.domain.payment import FaultCategory, OutcomeCode, Resolution
 from simulator.scenario.durations import NO_DELAY, _non_negative, format_duration, parse_duration
 from simulator.scenario.problems import Problem, ScenarioError, UnknownScenario
 from simulator.scenario.rules import AmountRange, MatchFacts, MatchRules, NoticeFacts
+from simulator.scenario.station_steps import NO_STATION_SCRIPT, StationCall, StationReceipt, StationStep
 
 __all__ = [
     "AUTHORIZE_OUTCOMES",
@@ -41,6 +42,9 @@ __all__ = [
     "ReceiptStep",
     "Scenario",
     "ScenarioError",
+    "StationCall",
+    "StationReceipt",
+    "StationStep",
     "Steps",
     "UnknownScenario",
     "UserAction",
@@ -246,6 +250,7 @@ class Steps:
     receipt: ReceiptStep = ReceiptStep()
     notify: NotifyStep = NotifyStep()
     user: UserAction = UserAction.PAYS
+    station: StationStep = NO_STATION_SCRIPT
 
     @property
     def fault(self) -> NodeStep | None:

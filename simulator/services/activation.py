@@ -60,9 +60,10 @@ def verify(
     checked = parsed(request)
     engine = unit.engine
     choice = engine.choose([NoticeFacts(checked.fiscal_code, checked.nav, amount)])
+    steps = engine.scenario(choice).steps
     try:
-        _node_step(unit, "verify", engine.scenario(choice).steps.verify, None)
-        info = lookup(unit, request)
+        _node_step(unit, "verify", steps.verify, None)
+        info = lookup(unit, request, script=steps.station)
     except PaymentFault as fault:
         _failed(unit, EventType.NOTICE_VERIFY_FAILED, fault, None, [checked])
     unit.record(EventType.NOTICE_VERIFIED, **info_data(info))
@@ -98,13 +99,15 @@ def start_attempt(
     rpt = cart is not None and cart.wisp is not None  # modello 1: the RPTs say what is due
     try:
         _node_step(unit, "verify", steps.verify, cart_id)
-        verified = [lookup(unit, r, cart_id, from_rpt=rpt) for r in requests]
+        verified = [lookup(unit, r, cart_id, from_rpt=rpt, script=steps.station) for r in requests]
         for info in verified:
             unit.record(EventType.NOTICE_VERIFIED, cart_id=cart_id, **info_data(info))
         failure = EventType.ATTEMPT_ACTIVATION_FAILED
         if _node_step(unit, "activate", steps.activate, cart_id):
-            verified = [lookup(unit, r, cart_id, from_rpt=rpt) for r in requests]  # the world moved
-        verified = [bind_at_station(unit, info, cart_id, from_rpt=rpt) for info in verified]
+            verified = [lookup(unit, r, cart_id, from_rpt=rpt, script=steps.station) for r in requests]
+        verified = [
+            bind_at_station(unit, info, cart_id, from_rpt=rpt, script=steps.station) for info in verified
+        ]
         with unit.savepoint():  # all or none: a lock lost to a race undoes the others
             return _activate(unit, cart, verified, email, choice)
     except PaymentFault as fault:

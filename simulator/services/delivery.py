@@ -36,11 +36,11 @@ from simulator.domain.notify_destination import endpoint_of
 from simulator.domain.retry_schedule import RetrySchedule
 from simulator.notify.signing import signed_headers
 from simulator.notify.transport import Request, RequestsTransport, Response, Transport, TransportError
-from simulator.scenario.model import NotifyMode, NotifyStep
+from simulator.scenario.model import NotifyMode, NotifyStep, StationReceipt
 from simulator.services.clock import shifted
 from simulator.services.context import Sandbox
 from simulator.services.outbound import DELIVERED, FAILED, PENDING, ec_secret
-from simulator.services.station import RECEIPT_OPERATIONS, receipt_refusal
+from simulator.services.station import RECEIPT_OPERATIONS, SCRIPTED, receipt_refusal, scripted_response
 from simulator.services.station import headers as station_headers
 from simulator.services.unit import Unit
 from simulator.storage.notifications import DeliveryQueue, NotificationRepository
@@ -78,6 +78,7 @@ class _Outcome:
     excerpt: str | None
     latency_ms: float
     simulated: bool = False
+    scripted: bool = False  # a station's answer given by the scenario: simulated, and journaled
     refused: bool = False  # a 2xx whose SOAP answer says no (a station's paSendRT KO)
 
     @property
@@ -157,7 +158,7 @@ class Notifier:
                 outcome = _Outcome(None, "the webhook subscription was deleted", None, 0.0)
                 self._finish(claim, number, outcome, now, give_up=True)
                 return True
-            outcome = self._send(delivery, secret, now)
+            outcome = self._send(delivery, secret, now, number)
         self._finish(claim, number, outcome, now)
         return True
 
@@ -200,6 +201,11 @@ class Notifier:
         scenario = library.find(scenario_id) if library is not None and scenario_id else None
         return scenario.steps.notify if scenario is not None else NotifyStep()
 
+    def _station_receipt(self, scenario_id: str | None) -> StationReceipt | None:
+        library = self.sandbox.scenarios
+        scenario = library.find(scenario_id) if library is not None and scenario_id else None
+        return scenario.steps.station.receipt if scenario is not None else None
+
     def _secret(self, unit: Unit, delivery: Delivery) -> str | None:
         """The signing secret: the subscription's, or the EC's (created on first use)."""
         if delivery.subscription_id is None:
@@ -207,9 +213,9 @@ class Notifier:
         webhook = unit.notifications.webhook(delivery.subscription_id)
         return None if webhook is None else webhook.secret
 
-    def _send(self, delivery: Delivery, secret: str, now: datetime | None) -> _Outcome:
+    def _send(self, delivery: Delivery, secret: str, now: datetime | None, number: int) -> _Outcome:
         if delivery.event_type in RECEIPT_OPERATIONS:
-            return self._send_to_station(delivery)
+            return self._send_to_station(delivery, number)
         body = delivery.body.encode("utf-8")
         headers = {
             "Content-Type": "application/json",
@@ -224,10 +230,25 @@ class Notifier:
             return _Outcome(None, f"{kind}: {exc}", None, _ms(started))
         return _Outcome(response.status, _error_of(response), _excerpt(response), _ms(started))
 
-    def _send_to_station(self, delivery: Delivery) -> _Outcome:
-        """A receipt to a creditor's station: SOAP, judged by its answer's outcome too."""
+    def _send_to_station(self, delivery: Delivery, number: int) -> _Outcome:
+        """A receipt to a creditor's station: SOAP, judged by its answer's outcome too. The
+        ``number``-th attempt is answered in the station's place when the scenario scripts it."""
         started = time.perf_counter()
         operation = delivery.event_type
+        script = self._station_receipt(delivery.scenario_id)
+        if script is not None and script.answers(number):
+            response = scripted_response(operation, script.answer, delivery.fiscal_code)
+            refusal = receipt_refusal(operation, response)
+            note = f"scripted answer {number} of {script.times}"
+            return _Outcome(
+                response.status,
+                f"{refusal} ({note})" if refusal else None,
+                _excerpt(response),
+                0.0,
+                simulated=True,
+                scripted=True,
+                refused=refusal is not None,
+            )
         request = Request(delivery.url, station_headers(operation), delivery.body.encode(), self.timeout)
         try:
             response = self.transport.send(request)
@@ -265,7 +286,7 @@ class Notifier:
             outbox = NotificationRepository(tx.conn, claim.tenant)
             if not outbox.finish_attempt(delivery.id, self.worker_id, attempt, **changes):
                 return  # the row is gone (a tenant reset) or no longer ours
-        if not outcome.simulated:
+        if outcome.scripted or not outcome.simulated:
             self._journal(claim, outcome, now)
 
     def _wait_after(self, delivery: Delivery, number: int) -> timedelta | None:
@@ -291,9 +312,14 @@ class Notifier:
                 latency_ms=outcome.latency_ms,
                 cart_id=delivery.cart_id,
                 request_body=delivery.body[:2048],
-                response_body=outcome.excerpt or outcome.error,
+                response_body=_journaled_answer(outcome),
             ),
         )
+
+
+def _journaled_answer(outcome: _Outcome) -> str | None:
+    answer = outcome.excerpt or outcome.error
+    return SCRIPTED + (answer or "") if outcome.scripted else answer
 
 
 def _ms(started: float) -> float:

@@ -15,6 +15,7 @@ from simulator.domain.codes import parse_fiscal_code, parse_nav
 from simulator.domain.errors import InvalidInput, PaymentFault
 from simulator.domain.money import MAX_SOAP_CENTS
 from simulator.domain.payment import AttemptNotice, FaultCategory, NoticeInfo
+from simulator.scenario.station_steps import NO_STATION_SCRIPT, StationStep
 from simulator.services import organizations, station
 from simulator.services.receipts import SYNTHETIC_DUE_IN
 from simulator.services.unit import Unit
@@ -63,11 +64,17 @@ NoticeLike = PaymentNotice | NoticeInfo | NoticeRequest
 
 
 def lookup(
-    unit: Unit, request: NoticeRequest, cart_id: str | None = None, *, from_rpt: bool = False
+    unit: Unit,
+    request: NoticeRequest,
+    cart_id: str | None = None,
+    *,
+    from_rpt: bool = False,
+    script: StationStep = NO_STATION_SCRIPT,
 ) -> NoticeInfo:
     """The node's verify of one notice at the unit's now: a payable notice's data, or its
-    ``PaymentFault``. An EC with a station is asked (paVerifyPaymentNotice), not its GPD store;
-    ``from_rpt``: a notice a station's RPT asked to pay (modello 1), payable as the RPT says."""
+    ``PaymentFault``. An EC with a station is asked (paVerifyPaymentNotice, or its scenario's
+    ``script`` answers), not its GPD store; ``from_rpt``: a notice a station's RPT asked to pay
+    (modello 1), payable as the RPT says."""
     fiscal_code = parse_fiscal_code(request.fiscal_code)
     nav = parse_nav(request.nav).value
     own_station = None if from_rpt else station.station_of(unit, fiscal_code)
@@ -76,7 +83,7 @@ def lookup(
     elif own_station is not None:
         if unit.receipts.notice_paid(fiscal_code, nav):  # the node knows before asking the station
             raise PaymentFault(FaultCategory.PAYMENT_DUPLICATED, NODE_DUPLICATED)
-        info = station.verify(unit, own_station, fiscal_code, nav, cart_id)
+        info = station.verify(unit, own_station, fiscal_code, nav, cart_id, script.verify)
     elif unit.positions.any_for(fiscal_code):
         info = _managed_notice(unit, fiscal_code, nav)
     else:
@@ -93,12 +100,19 @@ def lookup(
 
 
 def bind_at_station(
-    unit: Unit, info: NoticeInfo, cart_id: str | None, *, from_rpt: bool = False
+    unit: Unit,
+    info: NoticeInfo,
+    cart_id: str | None,
+    *,
+    from_rpt: bool = False,
+    script: StationStep = NO_STATION_SCRIPT,
 ) -> NoticeInfo:
     """At activation, a station's notice is bound to the payment the station describes
     (paGetPayment/paGetPaymentV2); any other notice (or one an RPT asked to pay) is as verified."""
     own_station = None if from_rpt else station.station_of(unit, info.fiscal_code)
-    return info if own_station is None else station.activate(unit, own_station, info, cart_id)
+    return (
+        info if own_station is None else station.activate(unit, own_station, info, cart_id, script.activate)
+    )
 
 
 def _synthetic_notice(unit: Unit, request: NoticeRequest, fiscal_code: str, nav: str) -> NoticeInfo:

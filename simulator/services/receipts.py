@@ -192,11 +192,14 @@ def _deliver(unit: Unit, row: PaidNotice, at: datetime, *, lenient: bool) -> Non
     cart = unit.checkout.cart(row.cart_id) if row.cart_id else None
     outbound.receipt_created(unit, event, row, attempt, cart)
     own_station = station.station_of(unit, notice.fiscal_code)
+    scenario_id = attempt.scenario.scenario_id if attempt is not None and attempt.scenario else None
     for _ in range(2 if row.duplicate else 1):  # "receipt: duplicate": the station gets it twice
         if cart is not None and cart.wisp is not None:  # modello 1: the RT, with paaInviaRT
-            wisp.enqueue_rt(unit, cart, receipt, at=at)
+            wisp.enqueue_rt(unit, cart, receipt, at=at, scenario_id=scenario_id)
         elif own_station is not None:  # the node sends it to the EC's station (paSendRT/V2)
-            station.enqueue_receipt(unit, own_station, receipt, at=at, cart_id=row.cart_id)
+            station.enqueue_receipt(
+                unit, own_station, receipt, at=at, cart_id=row.cart_id, scenario_id=scenario_id
+            )
     if row.duplicate:  # delivered again: the EC's side refuses it, one receipt stays stored
         try:
             record_receipt(unit, receipt)

@@ -8,13 +8,17 @@ in time -> PPT_STAZIONE_INT_PA_TIMEOUT; no connection -> ..._IRRAGGIUNGIBILE; an
 the operation's SOAP response valid against paForNode.xsd -> ..._ERRORE_RESPONSE; a KO with the
 station's PAA_* fault -> PPT_ERRORE_EMESSO_DA_PAA, its description carrying the PAA code. Each
 exchange is journaled with both SOAP bodies and recorded in the timeline (``station.called``).
+
+A scenario's ``station`` step scripts an operation (``scenario.station_steps``): the sandbox then
+answers in the station's place, judges that answer with the same code, and marks the journal
+entry and the event as scripted; a scripted delay at or past the station timeout is a timeout.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from functools import lru_cache
 from typing import NoReturn
@@ -38,11 +42,14 @@ from simulator.notify.transport import (
     Transport,
     TransportError,
 )
+from simulator.scenario.model import format_duration
+from simulator.scenario.station_steps import MALFORMED, StationCall
 from simulator.services import organizations
 from simulator.services.unit import Unit
 from simulator.soap import nodo_per_pa as nodo
 from simulator.soap import pa_for_node as pfn
 from simulator.soap.envelope import CONTENT_TYPE, NotSoap, SoapFaultReceived, unwrap, wrap
+from simulator.soap.scripted import MALFORMED_BODY, ko_answer
 
 __all__ = [
     "ERRORE_RESPONSE",
@@ -53,6 +60,7 @@ __all__ = [
     "enqueue_receipt",
     "headers",
     "receipt_refusal",
+    "scripted_response",
     "station_of",
     "unsent",
     "verify",
@@ -73,6 +81,9 @@ def _transport(settings: Settings) -> Transport:
     """The node's calls pass the notifications' destination guard: a station's name that now
     resolves to the sandbox itself is refused (unreachable), never called."""
     return RequestsTransport.for_settings(settings)
+
+
+SCRIPTED = "[scripted by the scenario's station step: the station was not called] "
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +108,21 @@ def headers(operation: str) -> dict[str, str]:
 # --- verify and activation, inside the citizen's request --------------------------------------------
 
 
-def verify(unit: Unit, station: Station, fiscal_code: str, nav: str, cart_id: str | None) -> NoticeInfo:
-    """paVerifyPaymentNotice: the notice's data as the station tells it, or its PaymentFault."""
+def verify(
+    unit: Unit,
+    station: Station,
+    fiscal_code: str,
+    nav: str,
+    cart_id: str | None,
+    script: StationCall | None = None,
+) -> NoticeInfo:
+    """paVerifyPaymentNotice: the notice's data as the station (or ``script``) tells it, or its
+    PaymentFault."""
     try:
         request = pfn.verify_request(_addressing(station, fiscal_code), fiscal_code, nav)
     except pfn.InvalidMessage as exc:
         _fail(unit, "paVerifyPaymentNotice", cart_id, SYSTEM_ERROR, f"the request is invalid: {exc}")
-    answer = _call(unit, station, "paVerifyPaymentNotice", request, cart_id)
+    answer = _call(unit, station, "paVerifyPaymentNotice", request, cart_id, script)
     data = pfn.verify_data(answer)
     if data.amount is None:
         _fail(unit, "paVerifyPaymentNotice", cart_id, ERRORE_RESPONSE, "outcome OK without paymentList")
@@ -119,7 +138,9 @@ def verify(unit: Unit, station: Station, fiscal_code: str, nav: str, cart_id: st
     )
 
 
-def activate(unit: Unit, station: Station, info: NoticeInfo, cart_id: str | None) -> NoticeInfo:
+def activate(
+    unit: Unit, station: Station, info: NoticeInfo, cart_id: str | None, script: StationCall | None = None
+) -> NoticeInfo:
     """paGetPayment(V2): the payment the station binds to the notice (its amount may differ from
     the verify's: the station's word at activation is the one paid)."""
     operation = station.operations[0]
@@ -129,7 +150,7 @@ def activate(unit: Unit, station: Station, info: NoticeInfo, cart_id: str | None
         )
     except pfn.InvalidMessage as exc:
         _fail(unit, operation, cart_id, SYSTEM_ERROR, f"the request is invalid: {exc}")
-    answer = _call(unit, station, operation, request, cart_id)
+    answer = _call(unit, station, operation, request, cart_id, script)
     try:
         data = pfn.payment_data(answer)
     except pfn.InvalidMessage as exc:
@@ -143,19 +164,29 @@ def activate(unit: Unit, station: Station, info: NoticeInfo, cart_id: str | None
     )
 
 
-def _call(unit: Unit, station: Station, operation: str, message_xml: str, cart_id: str | None) -> pfn.Answer:
+def _call(
+    unit: Unit,
+    station: Station,
+    operation: str,
+    message_xml: str,
+    cart_id: str | None,
+    script: StationCall | None,
+) -> pfn.Answer:
     body = wrap(message_xml)
+    timeout = timedelta(seconds=unit.settings.station_timeout_seconds)
+    scripted = script is not None and script.replaces_station(timeout)
+    if script is not None and script.delay:
+        _wait(unit, operation, cart_id, min(script.delay, timeout))
     started = time.perf_counter()
     response: Response | None = None
     try:
-        response = _transport(unit.settings).send(
-            Request(station.url, headers(operation), body, unit.settings.station_timeout_seconds)
-        )
+        response = _answer(unit.settings, station, operation, body, timeout, script)
         exchange = _read(operation, response)
     except Timeout as exc:
         exchange = _Exchange(None, TIMEOUT, str(exc))
     except TransportError as exc:
         exchange = _Exchange(None, IRRAGGIUNGIBILE, str(exc))
+    answered = excerpt(response.body) if response is not None else exchange.reason
     unit.journal(
         JournalEntry(
             at=unit.clock(),
@@ -167,18 +198,70 @@ def _call(unit: Unit, station: Station, operation: str, message_xml: str, cart_i
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             cart_id=cart_id,
             request_body=excerpt(body),
-            response_body=excerpt(response.body) if response is not None else exchange.reason,
+            response_body=SCRIPTED + (answered or "") if scripted else answered,
         )
     )
     if exchange.answer is None:
-        _fail(unit, operation, cart_id, exchange.fault_code or ERRORE_RESPONSE, exchange.reason)
+        _fail(
+            unit,
+            operation,
+            cart_id,
+            exchange.fault_code or ERRORE_RESPONSE,
+            exchange.reason,
+            scripted=scripted,
+        )
     answer = exchange.answer
     if answer.outcome != "OK":
         fault = answer.fault
         code = fault.fault_code if fault is not None else "PAA_SYSTEM_ERROR"
-        _fail(unit, operation, cart_id, WRAPPED_EC_FAULT, code, station_code=code)
-    unit.record(EventType.STATION_CALLED, cart_id=cart_id, operation=operation, outcome="OK")
+        _fail(unit, operation, cart_id, WRAPPED_EC_FAULT, code, station_code=code, scripted=scripted)
+    unit.record(
+        EventType.STATION_CALLED,
+        cart_id=cart_id,
+        operation=operation,
+        outcome="OK",
+        scripted=scripted or None,
+    )
     return answer
+
+
+def _answer(
+    settings: Settings,
+    station: Station,
+    operation: str,
+    body: bytes,
+    timeout: timedelta,
+    script: StationCall | None,
+) -> Response:
+    """The station's answer, or the script's in its place (``Timeout`` when the script makes the
+    station slower than the node waits). A scripted delay is the station's: the node's timeout
+    covers it and the real call together."""
+    if script is None or not script.replaces_station(timeout):
+        left = timeout - (script.delay if script is not None else timedelta(0))
+        return _transport(settings).send(Request(station.url, headers(operation), body, left.total_seconds()))
+    if script.times_out(timeout):
+        raise Timeout(f"the station answers after {format_duration(script.delay)}, past the node's timeout")
+    assert script.answer is not None
+    return scripted_response(operation, script.answer, station.id_station)
+
+
+def scripted_response(operation: str, answer: str, answered_by: str) -> Response:
+    """The answer a scenario's station step gives in the station's place (judged as a real one)."""
+    body = MALFORMED_BODY if answer == MALFORMED else ko_answer(operation, answer, answered_by)
+    return Response(200, body, {"Content-Type": CONTENT_TYPE})
+
+
+def _wait(unit: Unit, operation: str, cart_id: str | None, delay: timedelta) -> None:
+    """The node waiting for a slow station: slept with the unit paused (capped as every scenario
+    delay), recorded as the step's delay."""
+    slept = unit.pause(lambda: unit.engine.wait(delay))
+    unit.record(
+        EventType.STEP_DELAYED,
+        cart_id=cart_id,
+        step=f"station.{operation}",
+        delay=format_duration(delay),
+        sleptSeconds=round(slept, 3),
+    )
 
 
 def _read(operation: str, response: Response) -> _Exchange:
@@ -202,6 +285,7 @@ def _fail(
     reason: str | None,
     *,
     station_code: str | None = None,
+    scripted: bool = False,
 ) -> NoReturn:
     """Record the failed call in the timeline and raise the node's fault."""
     unit.record(
@@ -212,6 +296,7 @@ def _fail(
         faultCode=fault_code,
         stationFaultCode=station_code,
         reason=(reason or "")[:300] or None,
+        scripted=scripted or None,
     )
     raise pay.fault(fault_code, station_code)
 
@@ -240,10 +325,17 @@ def _rt_refusal(response: Response) -> str | None:
 
 
 def enqueue_receipt(
-    unit: Unit, station: Station, receipt: Receipt, *, at: datetime, cart_id: str | None
+    unit: Unit,
+    station: Station,
+    receipt: Receipt,
+    *,
+    at: datetime,
+    cart_id: str | None,
+    scenario_id: str | None = None,
 ) -> Delivery | None:
     """paSendRT(V2) of ``receipt``, written to the outbox in the payment's transaction: the
-    delivery worker sends it and retries it on the notifications' schedule."""
+    delivery worker sends it (or ``scenario_id``'s station step answers it) and retries it on the
+    notifications' schedule."""
     operation = station.operations[1]
     document = render_receipt(
         receipt, id_broker_pa=station.id_broker_pa, id_station=station.id_station, version=station.version
@@ -263,6 +355,7 @@ def enqueue_receipt(
         created_at=at,
         next_attempt_at=at,
         cart_id=cart_id,
+        scenario_id=scenario_id,
     )
     unit.notifications.insert_deliveries([row])
     return row

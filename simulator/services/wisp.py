@@ -99,9 +99,12 @@ def session_cart(unit: Unit, session_id: str) -> Cart:
     return cart
 
 
-def enqueue_rt(unit: Unit, cart: Cart, receipt: Receipt, *, at: datetime) -> Delivery | None:
+def enqueue_rt(
+    unit: Unit, cart: Cart, receipt: Receipt, *, at: datetime, scenario_id: str | None = None
+) -> Delivery | None:
     """paaInviaRT of the RT of the paid RPT, to the station, written to the outbox in the payment's
-    transaction (retried as notifications are). None when the RPT's EC has no station any more."""
+    transaction (retried as notifications are; ``scenario_id``'s station step may answer it).
+    None when the RPT's EC has no station any more."""
     session = cart.wisp
     assert session is not None
     rpt = session.rpt_for(receipt.fiscal_code, receipt.notice_number)
@@ -138,6 +141,7 @@ def enqueue_rt(unit: Unit, cart: Cart, receipt: Receipt, *, at: datetime) -> Del
         created_at=at,
         next_attempt_at=at,
         cart_id=cart.id,
+        scenario_id=scenario_id,
     )
     unit.notifications.insert_deliveries([row])
     return row

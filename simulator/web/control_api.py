@@ -16,7 +16,7 @@ from simulator.domain.errors import CheckoutError, CheckoutReason, InvalidInput
 from simulator.domain.events import Event
 from simulator.domain.money import format_euro_it
 from simulator.domain.payment import shown_outcome
-from simulator.scenario.model import format_duration
+from simulator.scenario.model import StationStep, format_duration
 from simulator.services import control
 from simulator.services.control import CartStatus, CompleteRequest
 from simulator.services.scenario_engine import parse_requested_outcome
@@ -216,6 +216,18 @@ def reload_scenarios() -> Response:
     return jsonify({"status": "reloaded", "scenarios": count})
 
 
+def _station_script(step: StationStep) -> dict[str, Any] | None:
+    """What the scenario answers in an EC station's place, by operation (None: nothing)."""
+    script: dict[str, Any] = {}
+    for name, call in (("verify", step.verify), ("activate", step.activate)):
+        if call is not None:
+            delay = format_duration(call.delay) if call.delay else None
+            script[name] = compact({"answer": call.answer, "delay": delay})
+    if step.receipt is not None:
+        script["receipt"] = {"answer": step.receipt.answer, "times": step.receipt.times}
+    return script or None
+
+
 def scenario_json(entry: ScenarioEntry) -> dict[str, Any]:
     scenario, steps = entry.scenario, entry.scenario.steps
     fault = steps.fault
@@ -233,6 +245,7 @@ def scenario_json(entry: ScenarioEntry) -> dict[str, Any]:
             "receipt": steps.receipt.mode.value,
             "receiptDelay": format_duration(steps.receipt.delay) if steps.receipt.delay else None,
             "user": steps.user.value,
+            "station": _station_script(steps.station),
             "triggers": [{"kind": t.kind.value, "text": t.text} for t in entry.triggers],
         }
     )

@@ -311,7 +311,7 @@ def test_reset_clears_all_of_the_tenants_state_and_nothing_of_others(app: Flask)
 def test_the_scenario_list_shows_each_scenario_with_how_to_trigger_it(app: Flask, api: ApiClient) -> None:
     listed = {s["id"]: s for s in api.get("/_sandbox/v1/scenarios").get_json()["scenarios"]}
 
-    assert len(listed) == 39
+    assert len(listed) == 42
     declined = listed["card-declined"]
     assert (declined["outcome"], declined["builtin"], declined["user"]) == (2, True, "pays")
     assert [t["text"] for t in declined["triggers"]] == [
@@ -322,6 +322,11 @@ def test_the_scenario_list_shows_each_scenario_with_how_to_trigger_it(app: Flask
     assert listed["notice-expired"]["fault"] == "PAA_PAGAMENTO_SCADUTO"
     assert "outcome" not in listed["notice-expired"]
     assert listed["receipt-delayed"]["receiptDelay"] == "2m"
+    assert listed["station-receipt-retried"]["station"] == {
+        "receipt": {"answer": "PAA_SYSTEM_ERROR", "times": 2}
+    }
+    assert listed["station-malformed-answer"]["station"] == {"verify": {"answer": "malformed"}}
+    assert "station" not in listed["happy-path"]
 
 
 def test_the_schema_is_served_exactly_as_published(app: Flask, api: ApiClient) -> None:
@@ -369,7 +374,7 @@ def test_reload_loads_a_new_scenario_file(
     response = api.post("/_sandbox/v1/scenarios/reload")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "reloaded", "scenarios": 41}
+    assert response.get_json() == {"status": "reloaded", "scenarios": 44}
     assert outcome_of(api, "more") == 25
     app.extensions["sandbox"].close()
 
