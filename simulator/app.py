@@ -47,6 +47,7 @@ def create_app(
     app.extensions["scenario_watcher"] = ScenarioWatcher(sandbox)
 
     from simulator.web import (
+        certification_api,
         checkout_api,
         control_api,
         docs_api,
@@ -73,6 +74,7 @@ def create_app(
         notify_api.bp,
         nodo_api.bp,
         docs_api.bp,
+        certification_api.bp,
         pages.bp,
     ):
         app.register_blueprint(blueprint)

@@ -364,6 +364,60 @@ def pay(
     sys.exit(result.exit_code)
 
 
+CERTIFY_EXIT_CODES = """\b
+Exit codes:
+  0  every check of every case passed
+  1  a check failed
+  2  usage: a bad option, or the sandbox refused the run (unknown profile, invalid profile,
+     a fiscal code that is not 11 digits)
+  3  timed out: the run was closed with cases that never ran
+  6  the sandbox did not answer
+"""
+
+
+@main.command(epilog=CERTIFY_EXIT_CODES)
+@click.option(
+    "--profile", required=True, help="A profile id (checkout-basic, checkout-full) or a profile file."
+)
+@click.option("--fiscal-code", required=True, help="The fiscal code of the EC (creditor) certified.")
+@click.option(
+    "--url",
+    envvar="PAGOPA_SANDBOX_URL",
+    show_envvar=True,
+    default="http://127.0.0.1:8080",
+    show_default=True,
+    help="The running sandbox.",
+)
+@click.option("--tenant", default="default", show_default=True, help="The tenant that owns the run.")
+@click.option(
+    "--junit", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the JUnit XML here."
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0), default=600, show_default=True, help="Seconds to wait."
+)
+def certify(profile: str, fiscal_code: str, url: str, tenant: str, junit: str | None, timeout: float) -> None:
+    """Run a certification against a running sandbox: start it, print the tenant the service under
+    test must use, show each case as it is decided, write the JUnit report, exit 0 only when every
+    check passed."""
+    from simulator.testing import certify as certification
+
+    try:
+        result = certification.certify(
+            url,
+            certification.profile_argument(profile),
+            fiscal_code,
+            tenant=tenant,
+            junit=Path(junit) if junit else None,
+            timeout=timeout,
+            echo=click.echo,
+        )
+    except certification.CertifyError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.result.exit_code)
+    click.echo(f"Result: {result.name.lower().replace('_', ' ')}")
+    sys.exit(result.exit_code)
+
+
 @main.group()
 def nav() -> None:
     """Notice numbers (NAV): make a fresh one, or check one."""

@@ -10,6 +10,8 @@ The steps, in the order a payment takes them (README.md tells the same story):
 3. ``POST /pagopa/notify``: the sandbox's signed notification (Standard Webhooks). Verify the raw
    body, de-duplicate on ``webhook-id`` (delivery is at least once), record the outcome.
 4. ``GET /pagamenti/<id>``: what the citizen reads.
+5. ``POST /riconcilia``: a payment not known as paid may have been paid elsewhere (at a counter)
+   or lost its receipt: ask GPD's receipts API.
 """
 
 from __future__ import annotations
@@ -130,6 +132,11 @@ class Store:
             row = self.db.execute(f"SELECT * FROM payments WHERE {column} = ?", (value,)).fetchone()
         return dict(row) if row else None
 
+    def unpaid(self) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self.db.execute("SELECT * FROM payments WHERE status != 'PAID'").fetchall()
+        return [dict(row) for row in rows]
+
     def paid_dues(self) -> set[str]:
         with self.lock:
             rows = self.db.execute("SELECT due_id FROM payments WHERE status = 'PAID'").fetchall()
@@ -157,16 +164,22 @@ def _now() -> str:
 
 
 class Sandbox:
-    def __init__(self, base_url: str, http: HttpSession, secret: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, http: HttpSession, secret: str | None = None, tenant: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = http
         self._secret = secret
         self.headers = {"Ocp-Apim-Subscription-Key": SUBSCRIPTION_KEY}
+        if tenant:  # a sandbox tenant of its own, e.g. the one a certification run gives
+            self.headers["X-Sandbox-Tenant"] = tenant
 
     def secret(self) -> str:
         """The EC's ``whsec_`` secret: it signs both the return URL and the notifications."""
         if self._secret is None:
-            answer = self.http.get(f"{self.base_url}/_sandbox/v1/organizations/{FISCAL_CODE}", timeout=10)
+            answer = self.http.get(
+                f"{self.base_url}/_sandbox/v1/organizations/{FISCAL_CODE}", headers=self.headers, timeout=10
+            )
             self._expect(answer, 200, "reading the EC's secret")
             self._secret = str(answer.json()["secret"])
         return self._secret
@@ -250,6 +263,19 @@ class Sandbox:
         result: dict[str, Any] = answer.json()
         return result
 
+    def receipt_exists(self, nav: str) -> bool:
+        """GPD's receipts API: a receipt for the notice (its IUV: the NAV without its aux digit)
+        means it was paid, through Checkout or any other channel."""
+        answer = self.http.get(
+            f"{self.base_url}/gpd/payments-receipts-service/v1/payments/{FISCAL_CODE}/receipts/{nav[1:]}",
+            headers=self.headers,
+            timeout=10,
+        )
+        if answer.status_code == 404:
+            return False
+        self._expect(answer, 200, "asking for the receipt")
+        return True
+
     @staticmethod
     def _expect(answer: HttpResponse, status: int, doing: str) -> None:
         if answer.status_code != status:
@@ -269,16 +295,18 @@ def create_app(
     secret: str | None = None,
     http: HttpSession | None = None,
     database: str = ":memory:",
+    tenant: str | None = None,
 ) -> Flask:
     """The portal. ``public_url`` is where the browser and the sandbox reach it; ``http`` defaults
-    to a ``requests.Session``; ``secret`` to the EC's secret read from the sandbox."""
+    to a ``requests.Session``; ``secret`` to the EC's secret read from the sandbox; ``tenant`` to
+    the sandbox's default tenant."""
     if http is None:
         import requests
 
         http = requests.Session()
     app = Flask(__name__)
     public_url = public_url.rstrip("/")
-    sandbox = Sandbox(sandbox_url, http, secret)
+    sandbox = Sandbox(sandbox_url, http, secret, tenant)
     store = Store(database)
     app.extensions["ec_portal"] = store
     dues = {due.id: due for due in DUES}
@@ -326,6 +354,17 @@ def create_app(
             return "", 204  # already processed: at-least-once delivery sends repeats
         apply_event(store, event)
         return "", 204
+
+    @app.post("/riconcilia")
+    def reconcile() -> tuple[str, int]:
+        """Step 5, what a nightly job does: a payment not known as paid may have been paid
+        elsewhere (a counter, another channel) or its receipt lost: ask GPD's receipts API."""
+        confirmed = 0
+        for payment in store.unpaid():
+            if sandbox.receipt_exists(payment["nav"]):
+                store.set_status(payment["id"], "PAID")
+                confirmed += 1
+        return f"{confirmed} pagamenti confermati", 200
 
     @app.get("/pagamenti/<payment_id>")
     def result(payment_id: str) -> str:

@@ -13,6 +13,7 @@ __all__ = ["ChoiceSource", "ScenarioChoice", "explicit_choice"]
 class ChoiceSource(Enum):
     """What chose the scenario, in precedence order: the explicit sources first, then the rules."""
 
+    CERTIFICATION = "certification"  # the next case of the tenant's certification run
     API = "api"  # PUT /_sandbox/v1/carts/{id}/scenario
     HEADER = "header"  # X-Sandbox-Scenario on the cart request
     BODY = "body"  # "sandbox": {"scenario": ...} in the cart body
@@ -33,6 +34,7 @@ class ChoiceSource(Enum):
 
 _ORDER = list(ChoiceSource)
 _EXPLICIT_REASONS = {
+    ChoiceSource.CERTIFICATION: "certification run: the next case",
     ChoiceSource.API: "sandbox API: PUT /_sandbox/v1/carts/{id}/scenario",
     ChoiceSource.HEADER: "header X-Sandbox-Scenario",
     ChoiceSource.BODY: "cart body: sandbox.scenario",

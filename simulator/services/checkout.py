@@ -13,6 +13,7 @@ from simulator.domain.return_signature import check_appendable
 from simulator.domain.rpt import WispSession
 from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.model import NoticeFacts
+from simulator.services import certifications
 from simulator.services.destination_check import check_notify_url
 from simulator.services.outbound import ec_secret
 from simulator.services.scenario_engine import ScenarioEngine
@@ -41,11 +42,13 @@ def create_cart(
     unit: Unit, request: CartRequest, *, cart_id: str | None = None, wisp: WispSession | None = None
 ) -> Cart:
     """A new cart, and the scenario that will run it: the header's, else the body's (an unknown id
-    in either is ``UnknownScenario``), else the rules' for its notices. ``cart_id`` and ``wisp``:
-    a cart a station's RPTs became (modello 1)."""
+    in either is ``UnknownScenario``), else the rules' for its notices; in the tenant of a
+    certification run, the run's next case decides first. ``cart_id`` and ``wisp``: a cart a
+    station's RPTs became (modello 1)."""
     if request.notify_url is not None:
         check_notify_url(unit.settings, request.notify_url, "sandbox.notifyUrl", request.reached_at)
-    choice = _choice(unit.engine, request)
+    certified = certifications.next_case(unit)
+    choice = certified[2] if certified is not None else _choice(unit.engine, request)
     append = opt_in(unit, request.notices[0].fiscal_code, request.return_urls, request.append_outcome)
     if append:  # the EC's secret exists from now on: reading the signed return URL writes nothing
         ec_secret(unit, request.notices[0].fiscal_code)
@@ -67,6 +70,8 @@ def create_cart(
     for notice in cart.notices:
         _check_position(unit, notice)
     unit.checkout.insert_cart(cart)
+    if certified is not None:
+        certifications.assign(unit, certified[0], certified[1], cart)
     unit.record(
         EventType.CART_CREATED,
         cart_id=cart.id,

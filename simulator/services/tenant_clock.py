@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from simulator.domain.errors import InvalidInput
+from simulator.services import certifications
 from simulator.services.clock import shifted
 from simulator.services.unit import Unit
 
@@ -21,4 +22,6 @@ def advance(unit: Unit, seconds: int) -> tuple[datetime, float]:
         now = None
     if now is None or now.year > LAST_YEAR:
         raise InvalidInput("seconds", f"would take the tenant's clock past the year {LAST_YEAR}")
-    return now, unit.tenants.advance_clock(seconds)
+    offset = unit.tenants.advance_clock(seconds)
+    certifications.clock_moved(unit, offset)
+    return now, offset

@@ -11,6 +11,7 @@ when the request's block ends (or rolls back whole when it raises).
     receipts       receipts and the node's record of paid notices
     notifications  webhook subscriptions, the outbox, delivery attempts
     history        events, the journal, page sessions
+    certifications certification runs (started here, or running in this tenant)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from simulator.domain.journal import JournalEntry
 from simulator.scenario.library import ScenarioLibrary
 from simulator.services.clock import Clock, shifted
 from simulator.services.scenario_engine import ScenarioEngine
+from simulator.storage.certifications import CertificationRepository
 from simulator.storage.checkout import CheckoutRepository
 from simulator.storage.database import Transaction
 from simulator.storage.history import HistoryRepository
@@ -73,6 +75,7 @@ class Unit:
         self.receipts = ReceiptRepository(conn, tenant)
         self.notifications = NotificationRepository(conn, tenant)
         self.history = HistoryRepository(conn, tenant)
+        self.certifications = CertificationRepository(conn, tenant)
         # The tenant's journal, for the calls the node makes inside a request (a station's SOAP).
         self.journal: Callable[[JournalEntry], None] = journal or (lambda entry: None)
         # Events are written in one statement when the transaction commits (or is read back).

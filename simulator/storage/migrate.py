@@ -54,7 +54,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-HEAD = "0002_unit_of_work"
+HEAD = "0003_certification_runs"
 INITIAL = "0001_initial"
 TEMPLATE_ENV = "PAGOPA_SANDBOX_MIGRATION_TEMPLATE"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

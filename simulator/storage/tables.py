@@ -287,3 +287,20 @@ delivery_attempts = Table(
     UniqueConstraint("tenant", "delivery_id", "number", name="uq_delivery_attempt"),
 )
 Index("ix_attempts_delivery", delivery_attempts.c.tenant, delivery_attempts.c.delivery_id)
+
+# A certification run: owned by the tenant that started it, run in a tenant of its own (whose new
+# carts get its cases). ``document``: the profile as it was at the start and the carts given cases.
+certification_runs = Table(
+    "certification_runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("run_tenant", String(64), nullable=False),
+    Column("profile", String(64), nullable=False),
+    Column("fiscal_code", String(11), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("document", JSON, nullable=False),
+    UniqueConstraint("run_tenant", name="uq_certification_run_tenant"),
+)
+Index("ix_certification_runs_tenant", certification_runs.c.tenant, certification_runs.c.created_at)

@@ -46,6 +46,7 @@ _TENANT_TABLES = (
     t.payment_options,
     t.debt_positions,
     t.organizations,
+    t.certification_runs,
 )
 
 

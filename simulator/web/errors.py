@@ -33,6 +33,7 @@ from simulator.domain.errors import (
 )
 from simulator.domain.payment import FaultCategory
 from simulator.scenario.model import ScenarioError, UnknownScenario
+from simulator.scenario.profiles import ProfileError
 
 log = logging.getLogger("simulator.errors")
 
@@ -323,6 +324,17 @@ def init_app(app: Flask) -> None:
             "Invalid scenarios",
             f"{count} problem{'s' if count != 1 else ''} found; the previous scenarios stay active",
             problems=[str(p) for p in error.problems],
+        )
+
+    @app.errorhandler(ProfileError)
+    def _bad_profile(error: ProfileError) -> Response:
+        """A certification profile refused: every problem, one line each; nothing was started."""
+        count = len(error.problems)
+        return problem(
+            422,
+            "Invalid certification profile",
+            f"{count} problem{'s' if count != 1 else ''} found; no run was started",
+            problems=error.problems,
         )
 
     @app.errorhandler(SandboxNotFound)

@@ -247,8 +247,9 @@ def test_an_empty_database_upgraded_has_exactly_the_schema_of_tables_py(empty_db
         engine.dispose()
 
 
-def test_revision_0001_differs_from_tables_py_by_exactly_what_0002_adds(empty_db: str) -> None:
-    """The comparison sees differences (it is not vacuous), and 0002 is all that tables.py added."""
+def test_revision_0001_differs_from_tables_py_by_exactly_what_0002_and_0003_add(empty_db: str) -> None:
+    """The comparison sees differences (it is not vacuous), and 0002 and 0003 are all that
+    tables.py added."""
     engine = make_engine(empty_db)
     try:
         upgrade_to(engine, migrate.INITIAL)
@@ -259,10 +260,22 @@ def test_revision_0001_differs_from_tables_py_by_exactly_what_0002_adds(empty_db
         "add_column payment_attempts.resolves_at",
         "add_index ix_attempts_due",
         "add_index ix_attempts_token",
+        "add_index ix_certification_runs_tenant",
         "add_index ix_journal_tenant_at",
         "add_index ix_positions_due",
         "add_index ix_positions_validity",
+        "add_table certification_runs",
     ]
+
+
+def test_revision_0002_differs_from_tables_py_by_exactly_the_certification_runs(empty_db: str) -> None:
+    engine = make_engine(empty_db)
+    try:
+        upgrade_to(engine, "0002_unit_of_work")
+        found = sorted(_describe(d) for d in _differences(engine))
+    finally:
+        engine.dispose()
+    assert found == ["add_index ix_certification_runs_tenant", "add_table certification_runs"]
 
 
 def test_revision_0001_makes_the_very_schema_that_release_0_1_0_made(tmp_path: Path) -> None:
@@ -287,7 +300,7 @@ def _describe(diff: Any) -> str:
     kind, *rest = diff
     if kind == "add_column":
         return f"add_column {rest[1]}.{rest[2].name}"
-    if kind in ("add_index", "remove_index"):
+    if kind in ("add_index", "remove_index", "add_table"):
         return f"{kind} {rest[0].name}"
     return repr(diff)
 

@@ -323,4 +323,4 @@ def test_pyproject_lists_every_package_folder() -> None:
         ".".join(p.parent.relative_to(PROJECT).parts) for p in (PROJECT / "simulator").rglob("__init__.py")
     }
 
-    assert listed == found | {"simulator._builtin_scenarios"}
+    assert listed == found | {"simulator._builtin_scenarios", "simulator._builtin_certifications"}

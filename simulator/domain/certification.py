@@ -1,0 +1,368 @@
+"""Certification runs: a profile's cases, what the sandbox observed of the integrator for each,
+and the verdict of every check. Pure: the services gather the facts (the cart as created, its
+events, its notifications' attempts, the integrator's requests from the journal) and pass the
+clock in; nothing here reads a database or a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+__all__ = [
+    "Assignment",
+    "Case",
+    "CaseFacts",
+    "CaseProgress",
+    "CaseState",
+    "Check",
+    "CheckResult",
+    "DeliveryFacts",
+    "Profile",
+    "RunProgress",
+    "Verdict",
+    "case_progress",
+    "judge",
+    "next_case",
+    "progress",
+    "tenant_time",
+]
+
+# The return URLs a cart must carry; v2 carts add returnWaitingUrl (a pending payment's return).
+RETURN_URLS = ("returnOkUrl", "returnCancelUrl", "returnErrorUrl")
+WAITING_URL = "returnWaitingUrl"
+
+
+class Check(Enum):
+    CART_WELL_FORMED = "cart-well-formed"
+    DEBT_BEFORE_CHECKOUT = "debt-before-checkout"
+    NOTIFICATION_ACKNOWLEDGED = "notification-acknowledged"
+    DUPLICATE_IDEMPOTENT = "duplicate-notification-idempotent"
+    STATUS_QUERY_BEFORE_RETURN = "status-query-before-return"
+    PAYMENT_DISCOVERED = "payment-discovered"
+
+
+class Verdict(Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    WAITING = "waiting"  # not decided yet: what it needs has not happened (or its window is open)
+
+
+class CaseState(Enum):
+    PENDING = "pending"  # no cart yet
+    RUNNING = "running"  # a cart, some check still waiting
+    PASSED = "passed"
+    FAILED = "failed"
+    NEVER_RAN = "never ran"  # the run was closed before the case got a cart
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    title: str
+    scenario: str
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: str
+    title: str
+    description: str
+    cases: tuple[Case, ...]
+    window: timedelta  # how long after an outcome the integrator has to ask about it
+
+    def to_document(self) -> dict[str, Any]:
+        """The profile as the run keeps it: a reloaded profile never changes a run under way."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "windowSeconds": int(self.window.total_seconds()),
+            "cases": [
+                {"id": c.id, "title": c.title, "scenario": c.scenario, "checks": [k.value for k in c.checks]}
+                for c in self.cases
+            ],
+        }
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Profile:
+        return cls(
+            id=doc["id"],
+            title=doc["title"],
+            description=doc["description"],
+            window=timedelta(seconds=doc["windowSeconds"]),
+            cases=tuple(
+                Case(c["id"], c["title"], c["scenario"], tuple(Check(k) for k in c["checks"]))
+                for c in doc["cases"]
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFacts:
+    """One notification message to the integrator and the answers its real attempts got (the
+    scenario's simulated failures are not the integrator's)."""
+
+    webhook_id: str
+    event_type: str
+    statuses: tuple[int | None, ...]  # None: no answer (timeout, refused connection)
+    pending: bool  # the sandbox will try again
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What the sandbox observed of the integrator for one case's cart."""
+
+    cart_id: str
+    return_urls: frozenset[str]  # the names given (returnOkUrl, ...)
+    api_version: int
+    debt_created: bool  # every notice's debt position was in GPD when the cart was created
+    notify_endpoint: bool  # a notifyUrl on the cart, or a webhook of its EC
+    other_creditors: tuple[str, ...] = ()  # notices of an EC other than the one certified
+    refused_carts: tuple[str, ...] = ()  # why Checkout refused the service's cart requests before it
+    outcome_at: datetime | None = None  # the payment's outcome (the payer's return follows it)
+    settled_at: datetime | None = None  # the payment's final result (paid or not)
+    deliveries: tuple[DeliveryFacts, ...] = ()
+    status_queries: tuple[datetime, ...] = ()  # the integrator's GETs of the cart's status
+    receipt_queries: tuple[datetime, ...] = ()  # its GETs of the receipts API or a notice's status
+    timeline: tuple[tuple[datetime, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    check: Check
+    verdict: Verdict
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseProgress:
+    case: Case
+    state: CaseState
+    results: tuple[CheckResult, ...]
+    facts: CaseFacts | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    cases: tuple[CaseProgress, ...]
+    abandoned: bool = False  # closed before every case ran
+
+    @property
+    def complete(self) -> bool:
+        """Every case decided (passed or failed), or the run was closed (the rest never ran)."""
+        return self.abandoned or all(c.state in _DECIDED for c in self.cases)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.state is CaseState.PASSED for c in self.cases)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = {s.value: 0 for s in CaseState}
+        for c in self.cases:
+            found[c.state.value] += 1
+        return found
+
+
+_DECIDED = (CaseState.PASSED, CaseState.FAILED, CaseState.NEVER_RAN)
+
+
+def _ok(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
+
+
+def judge(check: Check, facts: CaseFacts, window: timedelta, now: datetime) -> CheckResult:
+    """One check's verdict on one case's facts, as of ``now``."""
+    verdict, message = _JUDGES[check](facts, window, now)
+    return CheckResult(check, verdict, message)
+
+
+def _cart_well_formed(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
+    wanted = RETURN_URLS + ((WAITING_URL,) if f.api_version >= 2 else ())
+    missing = [name for name in wanted if name not in f.return_urls]
+    if f.refused_carts:
+        count = len(f.refused_carts)
+        return Verdict.FAILED, (
+            f"{count} cart request{'s' if count > 1 else ''} refused before this cart: {f.refused_carts[0]}"
+        )
+    if f.other_creditors:
+        return (
+            Verdict.FAILED,
+            f"the cart pays notices of {', '.join(f.other_creditors)}, not the certified EC",
+        )
+    if missing:
+        return Verdict.FAILED, f"the cart has no {', '.join(missing)}"
+    return Verdict.PASSED, f"the cart carries {', '.join(wanted)}"
+
+
+def _debt_before_checkout(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
+    if not f.debt_created:
+        return Verdict.FAILED, "a notice of the cart had no debt position in GPD when the cart was created"
+    return Verdict.PASSED, "every notice's debt position was created in GPD before the cart"
+
+
+def _acknowledged(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
+    if not f.notify_endpoint:
+        return Verdict.FAILED, "no notifyUrl on the cart and no webhook for its EC: nothing can be notified"
+    refused = [d for d in f.deliveries if d.statuses and not _ok(d.statuses[0])]
+    if refused:
+        d = refused[0]
+        answer = "no answer" if d.statuses[0] is None else f"HTTP {d.statuses[0]}"
+        return (
+            Verdict.FAILED,
+            f"the {d.event_type} notification got {answer}, not a 2xx, on its first delivery",
+        )
+    if f.outcome_at is None or not f.deliveries or any(not d.statuses for d in f.deliveries):
+        return Verdict.WAITING, "waiting for the notifications to be delivered"
+    return Verdict.PASSED, f"{len(f.deliveries)} notification(s) acknowledged with a 2xx"
+
+
+def _duplicate_idempotent(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
+    by_id: dict[str, list[DeliveryFacts]] = {}
+    for d in f.deliveries:
+        by_id.setdefault(d.webhook_id, []).append(d)
+    repeated = [ds for ds in by_id.values() if len(ds) > 1]
+    for ds in repeated:
+        answers = [d.statuses[-1] for d in ds if d.statuses]
+        if any(not _ok(s) for s in answers):
+            return (
+                Verdict.FAILED,
+                f"a repeated {ds[0].event_type} notification was not answered 2xx every time",
+            )
+    done = [ds for ds in repeated if all(d.statuses and not d.pending for d in ds)]
+    if not done:
+        return Verdict.WAITING, "waiting for a notification to be delivered twice"
+    return Verdict.PASSED, "the repeated notification was answered 2xx both times"
+
+
+def _asked_after(
+    moment: datetime | None, queries: Iterable[datetime], window: timedelta, now: datetime, what: str
+) -> tuple[Verdict, str]:
+    """Passed when the integrator asked within ``window`` after ``moment``; failed once the
+    window closed without it."""
+    if moment is None:
+        return Verdict.WAITING, "waiting for the payment's outcome"
+    if any(moment <= q <= moment + window for q in queries):
+        return Verdict.PASSED, f"a {what} within {_words(window)} of the outcome"
+    if now > moment + window:
+        return Verdict.FAILED, f"no {what} within {_words(window)} of the outcome"
+    return Verdict.WAITING, f"waiting up to {_words(window)} for a {what}"
+
+
+def _status_query(f: CaseFacts, window: timedelta, now: datetime) -> tuple[Verdict, str]:
+    return _asked_after(f.outcome_at, f.status_queries, window, now, "status query of the cart")
+
+
+def _discovered(f: CaseFacts, window: timedelta, now: datetime) -> tuple[Verdict, str]:
+    queries = sorted((*f.status_queries, *f.receipt_queries))
+    what = "status query (cart or notice) or receipts API request"
+    return _asked_after(f.settled_at, queries, window, now, what)
+
+
+def _words(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+_JUDGES = {
+    Check.CART_WELL_FORMED: _cart_well_formed,
+    Check.DEBT_BEFORE_CHECKOUT: _debt_before_checkout,
+    Check.NOTIFICATION_ACKNOWLEDGED: _acknowledged,
+    Check.DUPLICATE_IDEMPOTENT: _duplicate_idempotent,
+    Check.STATUS_QUERY_BEFORE_RETURN: _status_query,
+    Check.PAYMENT_DISCOVERED: _discovered,
+}
+
+
+def case_progress(
+    case: Case, facts: CaseFacts | None, window: timedelta, now: datetime, *, closed: bool = False
+) -> CaseProgress:
+    """A case's state: pending without a cart (never ran, once the run is closed); failed as
+    soon as a check failed; passed when every check passed; running otherwise."""
+    if facts is None:
+        return CaseProgress(case, CaseState.NEVER_RAN if closed else CaseState.PENDING, ())
+    results = tuple(judge(check, facts, window, now) for check in case.checks)
+    verdicts = {r.verdict for r in results}
+    if Verdict.FAILED in verdicts:
+        state = CaseState.FAILED
+    elif Verdict.WAITING in verdicts:
+        state = CaseState.RUNNING
+    else:
+        state = CaseState.PASSED
+    return CaseProgress(case, state, results, facts)
+
+
+def progress(
+    profile: Profile,
+    facts: Mapping[str, CaseFacts],
+    now: datetime,
+    *,
+    abandoned: bool = False,
+) -> RunProgress:
+    """Every case of the profile as of ``now``; ``facts`` by case id (cases that have a cart)."""
+    return RunProgress(
+        tuple(
+            case_progress(c, facts.get(c.id), profile.window, now, closed=abandoned) for c in profile.cases
+        ),
+        abandoned=abandoned,
+    )
+
+
+def next_case(profile: Profile, assigned: Sequence[str]) -> Case | None:
+    """The first case that has no cart yet, in the profile's order."""
+    return next((c for c in profile.cases if c.id not in assigned), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A case given to a cart, with what the cart request showed of the integrator."""
+
+    case_id: str
+    cart_id: str
+    at: datetime
+    return_urls: tuple[str, ...]
+    api_version: int
+    debt_created: bool
+    notify_endpoint: bool
+    other_creditors: tuple[str, ...] = ()
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "caseId": self.case_id,
+            "cartId": self.cart_id,
+            "at": self.at.isoformat(),
+            "returnUrls": list(self.return_urls),
+            "apiVersion": self.api_version,
+            "debtCreated": self.debt_created,
+            "notifyEndpoint": self.notify_endpoint,
+            "otherCreditors": list(self.other_creditors),
+        }
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Assignment:
+        return cls(
+            case_id=doc["caseId"],
+            cart_id=doc["cartId"],
+            at=datetime.fromisoformat(doc["at"]),
+            return_urls=tuple(doc["returnUrls"]),
+            api_version=int(doc["apiVersion"]),
+            debt_created=bool(doc["debtCreated"]),
+            notify_endpoint=bool(doc["notifyEndpoint"]),
+            other_creditors=tuple(doc.get("otherCreditors", ())),
+        )
+
+
+def tenant_time(base: datetime, moves: Sequence[tuple[datetime, float]]) -> datetime:
+    """A time of the base clock (the journal's) on the run tenant's clock (the events'): shifted
+    by the offset the tenant had then. ``moves``: (base time, offset from then on), in order; the
+    run's tenant starts at offset 0. A request at the very instant of a move counts as before it."""
+    offset = 0.0
+    for moved_at, new_offset in moves:
+        if moved_at >= base:
+            break
+        offset = new_offset
+    return base + timedelta(seconds=offset)
