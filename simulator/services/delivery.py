@@ -243,7 +243,7 @@ class Notifier:
             return _Outcome(
                 response.status,
                 f"{refusal} ({note})" if refusal else None,
-                _excerpt(response),
+                _excerpt(response, soap=True),
                 0.0,
                 simulated=True,
                 scripted=True,
@@ -256,7 +256,8 @@ class Notifier:
             return _Outcome(None, f"{type(exc).__name__.lower()}: {exc}", None, _ms(started))
         refusal = receipt_refusal(operation, response)
         error = refusal if 200 <= response.status < 300 else _error_of(response)
-        return _Outcome(response.status, error, _excerpt(response), _ms(started), refused=refusal is not None)
+        excerpt = _excerpt(response, soap=True)
+        return _Outcome(response.status, error, excerpt, _ms(started), refused=refusal is not None)
 
     def _finish(
         self, claim: Claim, number: int, outcome: _Outcome, now: datetime | None, *, give_up: bool = False
@@ -335,11 +336,17 @@ def _error_of(response: Response) -> str | None:
     return f"HTTP {response.status}"
 
 
-def _excerpt(response: Response) -> str | None:
-    if not response.body:
+def _excerpt(response: Response, *, soap: bool = False) -> str | None:
+    """The reply's first characters; for a station's SOAP answer, those of its Body, where the
+    outcome and fault code are (the envelope before it would fill the excerpt)."""
+    body = response.body
+    if soap:
+        start = body.find(b"Body>")
+        body = body[start + len(b"Body>") :] if start >= 0 else body
+    if not body:
         return None
-    text = response.body[:EXCERPT_LIMIT].decode("utf-8", "replace")
-    if response.truncated or len(response.body) > EXCERPT_LIMIT:
+    text = body[:EXCERPT_LIMIT].decode("utf-8", "replace")
+    if response.truncated or len(body) > EXCERPT_LIMIT:
         text += "…[truncated]"
     return text
 

@@ -103,7 +103,9 @@ def test_paying_a_cart_in_chromium_lands_on_the_ok_url_exactly_and_records_the_r
     page.get_by_role("button", name=re.compile("^Paga ")).click()
     page.wait_for_url("**/esito")
     # 120,50 € and Banca Demo's 1,50 € card fee
-    assert page.get_by_role("heading", level=1).inner_text() == "Hai pagato 122,00 €"
+    assert (
+        page.get_by_role("heading", level=1).inner_text() == "Hai pagato 122,00\u00a0€"
+    )  # Babel: a no-break space before the sign
     page.get_by_role("link", name="Torna al sito dell'Ente").click()
     page.wait_for_url(lambda url: url.startswith(ec_site.base))
 

@@ -3,6 +3,7 @@ default), and the tester's pick runs the payment as an explicit choice."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -166,8 +167,9 @@ def test_serve_trainer_turns_trainer_mode_on(monkeypatch: pytest.MonkeyPatch, tm
     started: list[Settings] = []
 
     class FakeServer:
-        def __init__(self, settings: Settings) -> None:
+        def __init__(self, settings: Settings, listener: socket.socket) -> None:
             started.append(settings)
+            listener.close()
 
         def run(self) -> None:
             pass
@@ -175,7 +177,7 @@ def test_serve_trainer_turns_trainer_mode_on(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setattr("simulator.server.SandboxServer", FakeServer)
     monkeypatch.setattr("simulator.cli._prepare_database", lambda settings: None)
 
-    result = CliRunner().invoke(main, ["serve", "--trainer", "--data-dir", str(tmp_path)])
+    result = CliRunner().invoke(main, ["serve", "--trainer", "--port", "0", "--data-dir", str(tmp_path)])
 
     assert result.exit_code == 0, result.output
     assert started[0].trainer_mode is True
