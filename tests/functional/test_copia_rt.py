@@ -125,3 +125,33 @@ def test_what_is_not_a_nodoChiediCopiaRT_is_a_soap_fault(app: Flask, station: Le
     text = response.get_data(as_text=True)
     assert "<faultcode>soapenv:Client</faultcode>" in text
     assert "Traceback" not in text and "root:" not in text
+
+
+def test_a_delayed_receipt_makes_its_rt_available_once_its_time_has_come(
+    app: Flask, api: ApiClient, station: Ledger
+) -> None:
+    """The RT exists once the node made it (production: once the converter has it), before the
+    station has taken it."""
+    cart_id = start(app, "nodoInviaRPT", invia_rpt(IUV_A, "CCP-A", rpt(IUV_A, "CCP-A")))
+    chosen = api.put(f"/_sandbox/v1/carts/{cart_id}/scenario", json={"scenario": "receipt-delayed"})
+    assert chosen.status_code == 200
+    assert pay(browser(app), f"/c/{cart_id}").outcome == 0
+    assert fault_code(app, chiedi_copia_rt(IUV_A, "CCP-A")) == "PPT_RT_NONDISPONIBILE"
+
+    assert api.post("/_sandbox/v1/clock/advance", json={"seconds": 180}).status_code == 200
+    answer = copy_of(app, chiedi_copia_rt(IUV_A, "CCP-A"))
+
+    assert answer.find("fault") is None
+    assert (EC, IUV_A) not in station.rts  # nothing delivered it yet
+    Notifier(app.extensions["sandbox"], RequestsTransport()).deliver_due()
+    assert base64.b64decode(answer.findtext("rt") or "") == station.rts[(EC, IUV_A)]
+
+
+def test_the_password_of_a_copy_request_is_not_kept_in_the_journal(
+    app: Flask, api: ApiClient, station: Ledger
+) -> None:
+    post_soap(app.test_client(), COPY, chiedi_copia_rt(IUV_A, "CCP-A"))
+
+    [entry] = api.get("/_sandbox/v1/journal?path=/nodo").get_json()["entries"]
+    assert "pwdpwd123" not in entry["requestBody"]
+    assert "PPT_RT_SCONOSCIUTA" in entry["responseBody"]
