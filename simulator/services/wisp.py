@@ -17,7 +17,7 @@ from datetime import datetime
 from simulator.domain.cart import Cart, PaymentNotice, ReturnUrls
 from simulator.domain.codes import parse_nav
 from simulator.domain.errors import DomainError, SandboxNotFound
-from simulator.domain.notification import Delivery
+from simulator.domain.notification import Delivery, DeliveryQuery
 from simulator.domain.receipt import Receipt
 from simulator.domain.rpt import Rpt, WispRpt, WispSession, read_rpt, render_rt
 from simulator.domain.station import Station
@@ -28,11 +28,13 @@ from simulator.services.unit import Unit
 from simulator.soap import nodo_per_pa as nodo
 from simulator.soap.safe_xml import parse
 from simulator.soap.schemas import RPT_XSD, first_error
+from simulator.storage.checkout import recent_carts
 
-__all__ = ["REDIRECT_PATH", "RT_OPERATION", "enqueue_rt", "session_cart", "start"]
+__all__ = ["REDIRECT_PATH", "RT_OPERATION", "copy_rt", "enqueue_rt", "session_cart", "start"]
 
 REDIRECT_PATH = "/wisp-converter/redirect/api/v1/payments"
 RT_OPERATION = "paaInviaRT"
+RECENT_CARTS = 1000  # how far back nodoChiediCopiaRT looks for the RPT, newest carts first
 _SESSIONS = uuid.UUID("6f1c3b52-8d0e-4d55-9a57-3c1f3f0c2a11")  # the namespace of derived cart ids
 
 
@@ -44,7 +46,9 @@ def start(unit: Unit, submission: nodo.Submission, base_url: str) -> str:
     for item, rpt in zip(submission.items, rpts, strict=True):
         if (item.domain, item.iuv, item.ccp) != (rpt.domain, rpt.iuv, rpt.ccp):
             raise nodo.Refusal("PPT_SEMANTICA", f"RPT {item.iuv}: the header's domain, IUV or CCP differ")
-    station = _known_station(unit, submission, [r.domain for r in rpts])
+    station = _known_station(
+        unit, submission.id_broker_pa, submission.id_station, submission.password, [r.domain for r in rpts]
+    )
     if station.redirect_url is None:
         raise nodo.Refusal("PPT_STAZIONE_INT_PA_SCONOSCIUTA", "the station has no redirectUrl in the sandbox")
     first = rpts[0]
@@ -147,20 +151,41 @@ def enqueue_rt(
     return row
 
 
-def _known_station(unit: Unit, submission: nodo.Submission, domains: list[str]) -> Station:
+def copy_rt(unit: Unit, request: nodo.CopyRequest) -> str:
+    """nodoChiediCopiaRT: the RT (base64) the node sent the station for the RPT of ``request``'s
+    domain, IUV and CCP, as production's converter keeps it; else ``nodo.Refusal``:
+    PPT_RT_NONDISPONIBILE while the RPT has no RT (not paid, or its receipt not made yet),
+    PPT_RT_SCONOSCIUTA for an RPT the node never had."""
+    _known_station(unit, request.id_broker_pa, request.id_station, request.password, [request.domain])
+    key = (request.domain, request.iuv, request.ccp)
+    for cart in recent_carts(unit.checkout, RECENT_CARTS):
+        if cart.wisp is None or cart.wisp.id_broker_pa != request.id_broker_pa:
+            continue
+        if not any((r.domain, r.iuv, r.ccp) == key for r in cart.wisp.rpts):
+            continue
+        sent = unit.notifications.deliveries(DeliveryQuery(event_type=RT_OPERATION, cart_id=cart.id))
+        for delivery in sent:
+            found = nodo.rt_of_paa_invia_rt(delivery.body)
+            if found is not None and delivery.fiscal_code == request.domain and found[:2] == key[1:]:
+                return found[2]
+        raise nodo.Refusal("PPT_RT_NONDISPONIBILE", "RT non disponibile, riprovare in un secondo momento")
+    raise nodo.Refusal("PPT_RT_SCONOSCIUTA", f"no RPT of {request.domain} with this IUV and CCP")
+
+
+def _known_station(
+    unit: Unit, id_broker_pa: str, id_station: str, password: str, domains: list[str]
+) -> Station:
     """The station every RPT's EC has in the sandbox, checked as the node checks its caller."""
     found: Station | None = None
     for domain in dict.fromkeys(domains):
         station = station_of(unit, domain)
         if station is None:
             raise nodo.Refusal("PPT_DOMINIO_SCONOSCIUTO", f"{domain} has no station in the sandbox")
-        if station.id_broker_pa != submission.id_broker_pa:
+        if station.id_broker_pa != id_broker_pa:
             raise nodo.Refusal("PPT_INTERMEDIARIO_PA_SCONOSCIUTO", f"{domain} is not brokered by it")
-        if station.id_station != submission.id_station:
-            raise nodo.Refusal(
-                "PPT_STAZIONE_INT_PA_SCONOSCIUTA", f"{submission.id_station} is not {domain}'s"
-            )
-        if station.password is not None and station.password != submission.password:
+        if station.id_station != id_station:
+            raise nodo.Refusal("PPT_STAZIONE_INT_PA_SCONOSCIUTA", f"{id_station} is not {domain}'s")
+        if station.password is not None and station.password != password:
             raise nodo.Refusal("PPT_AUTENTICAZIONE", "wrong password")
         found = found or station
     assert found is not None

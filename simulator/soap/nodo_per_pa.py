@@ -16,22 +16,28 @@ from simulator.soap.safe_xml import NotXml, parse, text_of
 from simulator.soap.schemas import RPT_XSD, first_error
 
 __all__ = [
+    "COPY_RT",
     "OPERATIONS",
     "PPT",
     "PPT_HEAD",
+    "CopyRequest",
     "Refusal",
     "RptItem",
     "Submission",
     "answer",
+    "copy_answer",
     "paa_invia_rt",
     "paa_invia_rt_refusal",
+    "read_copy_request",
     "read_rpt",
     "read_submission",
+    "rt_of_paa_invia_rt",
 ]
 
 PPT = "http://ws.pagamenti.telematici.gov/"
 PPT_HEAD = "http://ws.pagamenti.telematici.gov/ppthead"
-OPERATIONS = ("nodoInviaRPT", "nodoInviaCarrelloRPT")
+COPY_RT = "nodoChiediCopiaRT"
+OPERATIONS = ("nodoInviaRPT", "nodoInviaCarrelloRPT", COPY_RT)
 MAX_RPTS = 5  # tipoListaRPT: 1 to 5 elementoListaRPT
 
 
@@ -60,6 +66,34 @@ class Submission:
     password: str
     items: tuple[RptItem, ...]
     cart_id: str | None = None  # identificativoCarrello (nodoInviaCarrelloRPT only)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRequest:
+    """nodoChiediCopiaRT: the station asking again for the RT of one RPT."""
+
+    id_broker_pa: str
+    id_station: str
+    password: str
+    domain: str
+    iuv: str
+    ccp: str
+
+
+def read_copy_request(message: ET.Element) -> CopyRequest:
+    """The request's fields as ``NodoPerPa.wsdl`` types them (else Refusal PPT_SINTASSI_EXTRAXSD,
+    as production's converter answers a request that fails its XSD)."""
+    password = text_of(message, "password") or ""
+    if not 8 <= len(password) <= 15:
+        raise Refusal("PPT_SINTASSI_EXTRAXSD", "password holds 8 to 15 characters")
+    return CopyRequest(
+        id_broker_pa=_required(message, "identificativoIntermediarioPA"),
+        id_station=_required(message, "identificativoStazioneIntermediarioPA"),
+        password=password,
+        domain=_required(message, "identificativoDominio"),
+        iuv=_required(message, "identificativoUnivocoVersamento"),
+        ccp=_required(message, "codiceContestoPagamento"),
+    )
 
 
 def read_submission(operation: str, envelope: ET.Element, message: ET.Element) -> Submission:
@@ -116,19 +150,40 @@ def read_rpt(item: RptItem) -> ET.Element:
 def answer(operation: str, *, url: str | None = None, refusal: Refusal | None = None) -> bytes:
     """nodoInviaRPTRisposta / nodoInviaCarrelloRPTRisposta: OK with the url, or KO with the fault."""
     esito = "esito" if operation == "nodoInviaRPT" else "esitoComplessivoOperazione"
-    fault = ""
-    if refusal is not None:
-        fault = (
-            f"<fault><faultCode>{escape(refusal.fault_code)}</faultCode>"
-            f"<faultString>{escape(refusal.fault_code)}</faultString><id>NodoDeiPagamentiSPC</id>"
-            f"<description>{escape(refusal.description)}</description></fault>"
-        )
+    fault = _fault_bean(refusal) if refusal is not None else ""
     outcome = "KO" if refusal is not None else "OK"
     link = f"<url>{escape(url)}</url>" if url is not None and refusal is None else ""
     redirect = "<redirect>1</redirect>" if operation == "nodoInviaRPT" and link else ""
     name = f"{operation}Risposta"
     return wrap(
         f'<ppt:{name} xmlns:ppt="{PPT}">{fault}<{esito}>{outcome}</{esito}>{redirect}{link}</ppt:{name}>'
+    )
+
+
+def copy_answer(*, rt: str | None = None, refusal: Refusal | None = None) -> bytes:
+    """nodoChiediCopiaRTRisposta: ``tipoFirma`` empty and the RT in base64 (``rt``, as the station
+    received it), or only the faultBean."""
+    body = (
+        _fault_bean(refusal) if refusal is not None else f"<tipoFirma></tipoFirma><rt>{escape(rt or '')}</rt>"
+    )
+    name = f"{COPY_RT}Risposta"
+    return wrap(f'<ppt:{name} xmlns:ppt="{PPT}">{body}</ppt:{name}>')
+
+
+def rt_of_paa_invia_rt(body: str) -> tuple[str, str, str] | None:
+    """(IUV, CCP, RT in base64) of a paaInviaRT the node wrote, or None when it is not one."""
+    try:
+        root = parse(body.encode())
+    except NotXml:
+        return None
+    head = root.find(f"{{{SOAP_ENV}}}Header/{{{PPT_HEAD}}}intestazionePPT")
+    rt = root.findtext(f"{{{SOAP_ENV}}}Body/{{{PPT}}}paaInviaRT/rt")
+    if head is None or rt is None:
+        return None
+    return (
+        text_of(head, "identificativoUnivocoVersamento") or "",
+        text_of(head, "codiceContestoPagamento") or "",
+        rt,
     )
 
 
@@ -160,6 +215,14 @@ def paa_invia_rt_refusal(message: ET.Element) -> str | None:
     if text_of(result, "esito") == "OK":
         return None
     return f"KO {text_of(result, 'fault/faultCode') or '?'}"
+
+
+def _fault_bean(refusal: Refusal) -> str:
+    return (
+        f"<fault><faultCode>{escape(refusal.fault_code)}</faultCode>"
+        f"<faultString>{escape(refusal.fault_code)}</faultString><id>NodoDeiPagamentiSPC</id>"
+        f"<description>{escape(refusal.description)}</description></fault>"
+    )
 
 
 def _header(header: ET.Element | None, name: str) -> ET.Element:

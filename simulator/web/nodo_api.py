@@ -1,12 +1,14 @@
 """The node's SOAP port for creditors' stations (modello 1), ``/nodo/nodo-per-pa/v1`` and, behind
-the subscription key, ``/nodo-auth/nodo-per-pa/v1``: ``nodoInviaRPT`` and
-``nodoInviaCarrelloRPT``, SOAP 1.1 with ``SOAPAction`` naming the operation; and the WISP-shaped
+the subscription key, ``/nodo-auth/nodo-per-pa/v1``: ``nodoInviaRPT``, ``nodoInviaCarrelloRPT``
+and ``nodoChiediCopiaRT``, SOAP 1.1 with ``SOAPAction`` naming the operation; and the WISP-shaped
 address the answer's ``url`` points at, which leads the citizen into the checkout pages.
 
 A request that is not a SOAP envelope of a known operation gets a SOAP Fault (HTTP 500, as SOAP
 1.1 says); a well-formed request the node refuses gets its ``esito`` KO with the faultBean."""
 
 from __future__ import annotations
+
+import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, redirect, request
 
@@ -60,6 +62,8 @@ def _serve() -> Response:
         return _fault(
             "soapenv:Client", f"the Body holds {local_name(message.tag)[:60]}, SOAPAction says {action}"
         )
+    if action == nodo.COPY_RT:
+        return _copy_rt(message)
     try:
         submission = nodo.read_submission(action, envelope, message)
         with unit() as u:
@@ -67,6 +71,16 @@ def _serve() -> Response:
     except nodo.Refusal as refusal:
         return _xml(nodo.answer(action, refusal=refusal))
     return _xml(nodo.answer(action, url=url))
+
+
+def _copy_rt(message: ET.Element) -> Response:
+    try:
+        copy = nodo.read_copy_request(message)
+        with unit(write=False) as u:
+            rt = wisp.copy_rt(u, copy)
+    except nodo.Refusal as refusal:
+        return _xml(nodo.copy_answer(refusal=refusal))
+    return _xml(nodo.copy_answer(rt=rt))
 
 
 def _fault(code: str, text: str) -> Response:

@@ -103,3 +103,23 @@ def post_soap(client: FlaskClient, action: str, body: bytes, path: str = NODO, *
         data=body,
         headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"', **headers},
     )
+
+
+def chiedi_copia_rt(
+    iuv: str,
+    ccp: str,
+    *,
+    password: str = "pwdpwd123",
+    domain: str = EC,
+    station: str = STATION_ID,
+) -> bytes:
+    """nodoChiediCopiaRT of one RPT (no SOAP header: every field is in the body)."""
+    return (
+        f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:ppt="{PPT}"><soapenv:Header/><soapenv:Body>'
+        f"<ppt:nodoChiediCopiaRT><identificativoIntermediarioPA>{BROKER}</identificativoIntermediarioPA>"
+        f"<identificativoStazioneIntermediarioPA>{station}</identificativoStazioneIntermediarioPA>"
+        f"<password>{password}</password><identificativoDominio>{domain}</identificativoDominio>"
+        f"<identificativoUnivocoVersamento>{iuv}</identificativoUnivocoVersamento>"
+        f"<codiceContestoPagamento>{ccp}</codiceContestoPagamento></ppt:nodoChiediCopiaRT>"
+        "</soapenv:Body></soapenv:Envelope>"
+    ).encode()

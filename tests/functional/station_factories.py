@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,21 @@ def reference_station() -> Iterator[tuple[str, Ledger]]:
     station: Flask = create_app(ledger, BROKER, STATION_ID)
     with serving(station) as url:
         yield url, ledger
+
+
+@contextmanager
+def counted_station() -> Iterator[tuple[str, Ledger, Counter[str]]]:
+    """The reference station, counting the calls it gets by SOAPAction."""
+    ledger = Ledger.load(DEBTS)
+    inner = create_app(ledger, BROKER, STATION_ID)
+    calls: Counter[str] = Counter()
+
+    def station(environ: Any, start_response: Any) -> Any:
+        calls[environ.get("HTTP_SOAPACTION", "").strip('"')] += 1
+        return inner(environ, start_response)
+
+    with serving(station) as url:
+        yield url, ledger, calls
 
 
 def set_station(api: ApiClient, url: str, fiscal_code: str = EC, **over: Any) -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from tests.functional.station_factories import (
     EC,
     PAYABLE,
     STATION_ID,
+    counted_station,
     serving,
     set_station,
     station_notice,
@@ -46,21 +46,6 @@ CUSTOM = {
     "station-holds-receipt": "  station:\n    receipt: PAA_RECEIPT_DUPLICATA\n",
     "station-never-takes-receipt": "  station:\n    receipt: {answer: PAA_SYSTEM_ERROR, times: 10}\n",
 }
-
-
-@contextmanager
-def counted_station() -> Iterator[tuple[str, Ledger, Counter[str]]]:
-    """The reference station, counting the calls it gets by SOAPAction."""
-    ledger = Ledger.load(DEBTS)
-    inner = create_app(ledger, BROKER, STATION_ID)
-    calls: Counter[str] = Counter()
-
-    def station(environ: Any, start_response: Any) -> Any:
-        calls[environ.get("HTTP_SOAPACTION", "").strip('"')] += 1
-        return inner(environ, start_response)
-
-    with serving(station) as url:
-        yield url, ledger, calls
 
 
 def with_custom_scenarios(settings: Settings, clock: FixedClock, tmp_path: Path, **changes: Any) -> Flask:
