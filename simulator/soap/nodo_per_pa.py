@@ -23,6 +23,7 @@ __all__ = [
     "RptItem",
     "Submission",
     "answer",
+    "answer_refusal",
     "paa_invia_rt",
     "paa_invia_rt_refusal",
     "read_rpt",
@@ -130,6 +131,16 @@ def answer(operation: str, *, url: str | None = None, refusal: Refusal | None = 
     return wrap(
         f'<ppt:{name} xmlns:ppt="{PPT}">{fault}<{esito}>{outcome}</{esito}>{redirect}{link}</ppt:{name}>'
     )
+
+
+def answer_refusal(message: ET.Element) -> str | None:
+    """Why the node's answer to a nodoInviaRPT / nodoInviaCarrelloRPT refused it (its faultBean's
+    code and description), or None when its esito is OK."""
+    if text_of(message, "esito") == "OK" or text_of(message, "esitoComplessivoOperazione") == "OK":
+        return None
+    code = text_of(message, "fault/faultCode") or "KO"
+    description = text_of(message, "fault/description")
+    return f"{code} ({description})" if description else code
 
 
 def paa_invia_rt(
