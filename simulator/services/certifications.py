@@ -210,7 +210,7 @@ def observe(unit: Unit, run: RunRecord) -> RunView:
         rpts = [(e, r) for e, r in refused_rpts if _between(cert.tenant_time(e.at, run.clock), since, a.at)]
         facts[a.case_id] = replace(
             _facts(unit, run, a, receipts, tuple(_refusal(e) for e in sorted(before, key=lambda e: e.at))),
-            refused_rpts=tuple(r for _, r in sorted(rpts, key=lambda item: item[0].at)),
+            refused_rpts=tuple(r for _, r in sorted(rpts, key=lambda item: (item[0].at, item[0].id or 0))),
         )
         since = a.at
     progress = cert.progress(run.profile, facts, unit.now, abandoned=run.closed_at is not None)

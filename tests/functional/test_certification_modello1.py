@@ -76,6 +76,8 @@ def certify(
             wrong = invia_rpt("02000000000099999", "C", rpt("02000000000099999", "C"), password="wrongpwd1")
             refused = post_soap(app.test_client(), "nodoInviaRPT", wrong, **as_tenant)
             assert answer_of(refused, "nodoInviaRPTRisposta").findtext("esito") == "KO"
+            garbled = post_soap(app.test_client(), "nodoInviaRPT", b"<rpt/>", **as_tenant)
+            assert garbled.status_code == 500  # a SOAP Fault: not a SOAP request
         for n, case in enumerate(started.get_json()["cases"]):
             iuv = f"0200000000{n:07d}"
             sent = post_soap(
@@ -125,5 +127,6 @@ def test_an_rpt_the_node_refused_fails_the_next_cases_rpt_check(app: Flask, api:
 
     failed = failures(xml)
     assert list(failed) == [("ok", "rpt-well-formed")]
+    assert failed[("ok", "rpt-well-formed")].startswith("2 RPT submissions refused before this cart")
     assert "PPT_AUTENTICAZIONE" in failed[("ok", "rpt-well-formed")]
     assert progress["complete"] and not progress["passed"]
