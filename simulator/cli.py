@@ -377,7 +377,9 @@ Exit codes:
 
 @main.command(epilog=CERTIFY_EXIT_CODES)
 @click.option(
-    "--profile", required=True, help="A profile id (checkout-basic, checkout-full) or a profile file."
+    "--profile",
+    required=True,
+    help="A profile id (checkout-basic, checkout-full, modello1) or a profile file.",
 )
 @click.option("--fiscal-code", required=True, help="The fiscal code of the EC (creditor) certified.")
 @click.option(

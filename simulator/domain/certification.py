@@ -33,6 +33,7 @@ __all__ = [
 # The return URLs a cart must carry; v2 carts add returnWaitingUrl (a pending payment's return).
 RETURN_URLS = ("returnOkUrl", "returnCancelUrl", "returnErrorUrl")
 WAITING_URL = "returnWaitingUrl"
+RT_OPERATION = "paaInviaRT"  # the outbox's event type of a modello 1 RT to the station
 
 
 class Check(Enum):
@@ -42,6 +43,10 @@ class Check(Enum):
     DUPLICATE_IDEMPOTENT = "duplicate-notification-idempotent"
     STATUS_QUERY_BEFORE_RETURN = "status-query-before-return"
     PAYMENT_DISCOVERED = "payment-discovered"
+    # Modello 1: a station's RPTs and the RTs the node sends it with paaInviaRT.
+    RPT_WELL_FORMED = "rpt-well-formed"
+    RT_ACKNOWLEDGED = "rt-acknowledged"
+    RT_RETRIED_ACKNOWLEDGED = "rt-retried-acknowledged"
 
 
 class Verdict(Enum):
@@ -110,6 +115,10 @@ class DeliveryFacts:
     event_type: str
     statuses: tuple[int | None, ...]  # None: no answer (timeout, refused connection)
     pending: bool  # the sandbox will try again
+    # Why each real attempt was not taken, beside ``statuses`` (None: taken): a station's SOAP
+    # answer can refuse with HTTP 200 (a KO, a fault, a page that is not SOAP).
+    refusals: tuple[str | None, ...] = ()
+    scripted_refusals: int = 0  # the scenario refused it in the station's place this many times
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +132,7 @@ class CaseFacts:
     notify_endpoint: bool  # a notifyUrl on the cart, or a webhook of its EC
     other_creditors: tuple[str, ...] = ()  # notices of an EC other than the one certified
     refused_carts: tuple[str, ...] = ()  # why Checkout refused the service's cart requests before it
+    refused_rpts: tuple[str, ...] = ()  # why the node refused the station's RPTs before it (modello 1)
     outcome_at: datetime | None = None  # the payment's outcome (the payer's return follows it)
     settled_at: datetime | None = None  # the payment's final result (paid or not)
     deliveries: tuple[DeliveryFacts, ...] = ()
@@ -263,6 +273,61 @@ def _discovered(f: CaseFacts, window: timedelta, now: datetime) -> tuple[Verdict
     return _asked_after(f.settled_at, queries, window, now, what)
 
 
+def _rpt_well_formed(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
+    if f.refused_rpts:
+        count = len(f.refused_rpts)
+        return Verdict.FAILED, (
+            f"{count} RPT submission{'s' if count > 1 else ''} refused before this cart: {f.refused_rpts[0]}"
+        )
+    return Verdict.PASSED, "the RPTs were valid and accepted (esito OK)"
+
+
+def _taken(status: int | None, refusal: str | None) -> bool:
+    return _ok(status) and refusal is None
+
+
+def _answers(d: DeliveryFacts) -> list[tuple[int | None, str | None]]:
+    return list(zip(d.statuses, d.refusals or (None,) * len(d.statuses), strict=True))
+
+
+def _rt_words(status: int | None, refusal: str | None) -> str:
+    if status is None:
+        return "no answer in time"
+    return refusal or f"HTTP {status}"
+
+
+def _rt_acknowledged(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
+    """Each RT the station was sent is taken on its first real delivery: paaInviaRT answered OK
+    (or PAA_RT_DUPLICATA for one it already holds) within the node's timeout."""
+    rts = [d for d in f.deliveries if d.event_type == RT_OPERATION]
+    for d in rts:
+        answers = _answers(d)
+        if answers and not _taken(*answers[0]):
+            return Verdict.FAILED, f"paaInviaRT was not acknowledged: {_rt_words(*answers[0])}"
+    if not rts or any(not d.statuses for d in rts):
+        return Verdict.WAITING, "waiting for the RT to be sent to the station"
+    return Verdict.PASSED, f"{len(rts)} RT(s) acknowledged by the station (paaInviaRT esito OK)"
+
+
+def _rt_retried(f: CaseFacts, _w: timedelta, _n: datetime) -> tuple[Verdict, str]:
+    """An RT refused first (by the scenario or the station) is taken when the node retries it."""
+    refused = [
+        d
+        for d in f.deliveries
+        if d.event_type == RT_OPERATION and (d.scripted_refusals or any(not _taken(*a) for a in _answers(d)))
+    ]
+    for d in refused:
+        answers = _answers(d)
+        if not d.pending and not (answers and _taken(*answers[-1])):
+            last = _rt_words(*answers[-1]) if answers else "never sent"
+            return Verdict.FAILED, f"the refused RT was never acknowledged on a retry: {last}"
+    done = [d for d in refused if not d.pending and _answers(d) and _taken(*_answers(d)[-1])]
+    if not done:
+        return Verdict.WAITING, "waiting for a refused RT to be retried"
+    tries = done[0].scripted_refusals + len(done[0].statuses)
+    return Verdict.PASSED, f"the refused RT was acknowledged on attempt {tries}"
+
+
 def _words(window: timedelta) -> str:
     seconds = int(window.total_seconds())
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
@@ -275,6 +340,9 @@ _JUDGES = {
     Check.DUPLICATE_IDEMPOTENT: _duplicate_idempotent,
     Check.STATUS_QUERY_BEFORE_RETURN: _status_query,
     Check.PAYMENT_DISCOVERED: _discovered,
+    Check.RPT_WELL_FORMED: _rpt_well_formed,
+    Check.RT_ACKNOWLEDGED: _rt_acknowledged,
+    Check.RT_RETRIED_ACKNOWLEDGED: _rt_retried,
 }
 
 

@@ -21,6 +21,8 @@ from simulator.domain.selection import ChoiceSource, ScenarioChoice
 from simulator.scenario.profiles import builtin_profiles, load_profile
 from simulator.services.scenario_engine import FALLBACK
 from simulator.services.unit import Unit
+from simulator.soap import nodo_per_pa as nodo
+from simulator.soap.envelope import NotSoap, SoapFaultReceived, unwrap
 from simulator.storage.certifications import RunRecord
 
 __all__ = [
@@ -40,6 +42,7 @@ STATUS_QUERY = "/_sandbox/v1/carts/"
 NOTICE_STATUS = "/_sandbox/v1/notices/"
 CART_REQUESTS = "/checkout/"
 RECEIPTS_API = "/gpd/payments-receipts-service/"
+RPT_PORTS = ("/nodo/nodo-per-pa/v1", "/nodo-auth/nodo-per-pa/v1")  # a station's RPTs (modello 1)
 RUN_TENANT_PREFIX = "cert-"
 _MAX_ROWS = 1000
 # The payment's outcome (what the payer's return reports) and its final result.
@@ -194,12 +197,20 @@ def observe(unit: Unit, run: RunRecord) -> RunView:
         and e.path.endswith("/carts")
         and 400 <= (e.status or 0) < 500
     ]
+    refused_rpts = [
+        (e, reason)
+        for path in RPT_PORTS
+        for e in unit.history.journal(JournalQuery(path=path, limit=_MAX_ROWS))
+        if e.direction == "in" and e.method == "POST" and (reason := _rpt_refusal(e)) is not None
+    ]
     facts = {}
     since: datetime | None = None
     for a in run.assignments:
         before = [e for e in refused if _between(cert.tenant_time(e.at, run.clock), since, a.at)]
-        facts[a.case_id] = _facts(
-            unit, run, a, receipts, tuple(_refusal(e) for e in sorted(before, key=lambda e: e.at))
+        rpts = [(e, r) for e, r in refused_rpts if _between(cert.tenant_time(e.at, run.clock), since, a.at)]
+        facts[a.case_id] = replace(
+            _facts(unit, run, a, receipts, tuple(_refusal(e) for e in sorted(before, key=lambda e: e.at))),
+            refused_rpts=tuple(r for _, r in sorted(rpts, key=lambda item: (item[0].at, item[0].id or 0))),
         )
         since = a.at
     progress = cert.progress(run.profile, facts, unit.now, abandoned=run.closed_at is not None)
@@ -215,6 +226,16 @@ def _refusal(entry: JournalEntry) -> str:
     return f"HTTP {entry.status}" + (f" ({detail})" if detail else "")
 
 
+def _rpt_refusal(entry: JournalEntry) -> str | None:
+    """Why the node refused a station's RPT submission (a KO's fault, or a SOAP Fault), or None."""
+    try:
+        return nodo.answer_refusal(unwrap((entry.response_body or "").encode()))
+    except SoapFaultReceived as fault:
+        return f"SOAP Fault {fault.faultcode}: {fault.faultstring}"
+    except NotSoap:
+        return f"HTTP {entry.status}"
+
+
 def _between(at: datetime, after: datetime | None, until: datetime) -> bool:
     return at <= until and (after is None or at > after)
 
@@ -227,10 +248,17 @@ def _facts(
     timeline: list[tuple[datetime, str]] = [(e.at, _event_words(e)) for e in events]
     deliveries = []
     for d in reversed(unit.notifications.deliveries(DeliveryQuery(cart_id=a.cart_id, limit=_MAX_ROWS))):
-        real = [x for x in unit.notifications.attempts(d.id) if not x.simulated]
+        attempts = unit.notifications.attempts(d.id)
+        real = [x for x in attempts if not x.simulated]
+        station = d.event_type == cert.RT_OPERATION  # a SOAP answer may refuse with a 2xx
         deliveries.append(
             cert.DeliveryFacts(
-                d.webhook_id, d.event_type, tuple(x.status for x in real), d.status == "pending"
+                d.webhook_id,
+                d.event_type,
+                tuple(x.status for x in real),
+                d.status == "pending",
+                refusals=tuple(x.error for x in real) if station else (),
+                scripted_refusals=sum(1 for x in attempts if x.simulated and x.error) if station else 0,
             )
         )
         timeline += [(x.at, f"notification {d.event_type} answered {_answer(x.status)}") for x in real]

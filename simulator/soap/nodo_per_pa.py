@@ -25,6 +25,7 @@ __all__ = [
     "RptItem",
     "Submission",
     "answer",
+    "answer_refusal",
     "copy_answer",
     "paa_invia_rt",
     "paa_invia_rt_refusal",
@@ -185,6 +186,16 @@ def rt_of_paa_invia_rt(body: str) -> tuple[str, str, str] | None:
         text_of(head, "codiceContestoPagamento") or "",
         rt,
     )
+
+
+def answer_refusal(message: ET.Element) -> str | None:
+    """Why the node's answer to a nodoInviaRPT / nodoInviaCarrelloRPT refused it (its faultBean's
+    code and description), or None when its esito is OK."""
+    if text_of(message, "esito") == "OK" or text_of(message, "esitoComplessivoOperazione") == "OK":
+        return None
+    code = text_of(message, "fault/faultCode") or "KO"
+    description = text_of(message, "fault/description")
+    return f"{code} ({description})" if description else code
 
 
 def paa_invia_rt(

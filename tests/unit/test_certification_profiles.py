@@ -19,7 +19,7 @@ SCENARIOS = frozenset(load_library().ids)
 def test_the_shipped_profiles_load_and_name_only_shipped_scenarios() -> None:
     profiles = builtin_profiles(SCENARIOS)
 
-    assert set(profiles) == {"checkout-basic", "checkout-full"}
+    assert set(profiles) == {"checkout-basic", "checkout-full", "modello1"}
     full = profiles["checkout-full"]
     assert [c.scenario for c in full.cases] == [
         "happy-path",
@@ -33,7 +33,19 @@ def test_the_shipped_profiles_load_and_name_only_shipped_scenarios() -> None:
         "notify-retried",
         "notify-duplicated",
     ]
-    assert {k for c in full.cases for k in c.checks} == set(Check)
+    modello1 = profiles["modello1"]
+    assert [c.scenario for c in modello1.cases] == [
+        "happy-path",
+        "card-declined",
+        "user-cancels",
+        "user-abandons",
+        "station-receipt-retried",
+        "receipt-duplicated",
+    ]
+    checkout_checks = {k for c in full.cases for k in c.checks}
+    station_checks = {k for c in modello1.cases for k in c.checks}
+    assert checkout_checks | station_checks == set(Check)
+    assert not checkout_checks & station_checks  # a modello 1 cart is not judged as a Checkout one
 
 
 def test_pyproject_ships_the_certifications_folder_inside_the_package() -> None:

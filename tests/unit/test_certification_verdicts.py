@@ -140,3 +140,60 @@ def test_a_base_clock_time_is_read_with_the_offset_the_tenant_had_then() -> None
         minutes=1, hours=1, seconds=1
     )
     assert tenant_time(T0 + timedelta(minutes=3), moves) == T0 + timedelta(minutes=3, hours=2)
+
+
+def rt(*answers: tuple[int | None, str | None], scripted: int = 0, pending: bool = False) -> DeliveryFacts:
+    """A paaInviaRT to the station: its real attempts' (HTTP status, refusal) and the scenario's
+    refusals before them."""
+    return DeliveryFacts(
+        "msg_rt",
+        "paaInviaRT",
+        tuple(status for status, _ in answers),
+        pending,
+        refusals=tuple(refusal for _, refusal in answers),
+        scripted_refusals=scripted,
+    )
+
+
+def test_an_rpt_refused_before_the_cart_fails_the_rpt_check() -> None:
+    assert verdict(Check.RPT_WELL_FORMED, facts()) is Verdict.PASSED
+    refused = judge(Check.RPT_WELL_FORMED, facts(refused_rpts=("PPT_SINTASSI_XSD (bad)",)), WINDOW, T0)
+    assert refused.verdict is Verdict.FAILED
+    assert "PPT_SINTASSI_XSD" in refused.message
+
+
+@pytest.mark.parametrize(
+    ("deliveries", "expected"),
+    [
+        ((rt((200, None)),), Verdict.PASSED),
+        ((rt((200, None)), rt((200, None))), Verdict.PASSED),  # the second answered PAA_RT_DUPLICATA
+        ((rt((200, None), scripted=2),), Verdict.PASSED),  # the scenario's refusals are not the station's
+        ((rt((200, "KO PAA_SYSTEM_ERROR"), (200, None)),), Verdict.FAILED),  # taken only on a retry
+        ((rt((500, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE: HTTP 500")),), Verdict.FAILED),
+        ((rt((200, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE: not SOAP")),), Verdict.FAILED),  # HTML
+        ((rt((None, None)),), Verdict.FAILED),  # no answer within the node's timeout
+        ((rt(pending=True),), Verdict.WAITING),
+        ((delivered(204),), Verdict.WAITING),  # a JSON notification is not an RT
+    ],
+)
+def test_every_rt_is_acknowledged_by_the_station_on_its_first_real_delivery(
+    deliveries: tuple[DeliveryFacts, ...], expected: Verdict
+) -> None:
+    assert verdict(Check.RT_ACKNOWLEDGED, facts(deliveries=deliveries)) is expected
+
+
+@pytest.mark.parametrize(
+    ("deliveries", "expected"),
+    [
+        ((rt((200, None), scripted=2),), Verdict.PASSED),
+        ((rt((200, "KO PAA_SYSTEM_ERROR"), (200, None)),), Verdict.PASSED),
+        ((rt((200, "KO PAA_SYSTEM_ERROR"), pending=True),), Verdict.WAITING),  # the retry is due later
+        ((rt(scripted=2, pending=True),), Verdict.WAITING),
+        ((rt((500, "HTTP 500"), (500, "HTTP 500")),), Verdict.FAILED),  # the node gave up
+        ((rt((200, None)),), Verdict.WAITING),  # nothing was refused: nothing to retry yet
+    ],
+)
+def test_a_refused_rt_is_finally_acknowledged_when_retried(
+    deliveries: tuple[DeliveryFacts, ...], expected: Verdict
+) -> None:
+    assert verdict(Check.RT_RETRIED_ACKNOWLEDGED, facts(deliveries=deliveries)) is expected
