@@ -19,16 +19,18 @@ LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
 
 # No inline script or style anywhere; forms post only to the sandbox itself. The return URLs are
-# plain links (navigations), which form-action does not govern.
+# plain links (navigations), which form-action does not govern. Only the sandbox itself may frame a
+# page (the dashboard's presenter view shows the citizen's page beside the flow); every other site is
+# refused, so clickjacking stays impossible.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self';"
-    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    " form-action 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'"
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
+    "X-Frame-Options": "SAMEORIGIN",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }

@@ -169,9 +169,34 @@ def test_every_dashboard_view_has_no_wcag_21_aa_violation(
 def test_the_dashboard_fits_320_px_without_sideways_scrolling(page: Any, live_server: LiveServer) -> None:
     cart = paid_cart(live_server)
     page.set_viewport_size({"width": 320, "height": 640})
-    for path in ("/_sandbox/", f"/_sandbox/carts/{cart}", "/_sandbox/journal", "/_sandbox/notifications"):
+    for path in (
+        "/_sandbox/",
+        f"/_sandbox/carts/{cart}",
+        f"/_sandbox/carts/{cart}/presenter",
+        "/_sandbox/journal",
+        "/_sandbox/notifications",
+    ):
         page.goto(live_server.url + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (path, overflow)
+
+
+@pytest.mark.parametrize(("width", "beside"), [(1280, True), (320, False)])
+def test_the_presenter_view_shows_the_citizens_page_in_a_frame_beside_the_flow(
+    page: Any, live_server: LiveServer, width: int, beside: bool
+) -> None:
+    """The browser really loads the framed page (its same-origin policy lets the sandbox frame it):
+    beside the flow on a wide screen, under it on a narrow one."""
+    cart = cart_id_of(create_cart(live_server.url, RETURN_URLS))
+    page.set_viewport_size({"width": width, "height": 800})
+
+    page.goto(f"{live_server.url}/_sandbox/carts/{cart}/presenter?tenant=default")
+
+    framed = page.frame_locator("#citizen-frame")
+    framed.locator("body").get_by_text("AMBIENTE DI PROVA").first.wait_for(timeout=TIMEOUT * 1000)
+    flow = page.locator("#presenter-live").bounding_box()
+    frame = page.locator("#citizen-frame").bounding_box()
+    assert (frame["x"] > flow["x"] + flow["width"] / 2) is beside
+    assert (frame["y"] >= flow["y"] + flow["height"]) is not beside

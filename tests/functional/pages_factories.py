@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.test import TestResponse
 
 from simulator.testing.pages_client import FlaskTransport, Page, PagesClient
 from tests.conftest import ApiClient
@@ -76,3 +77,12 @@ def receipts_of(api: ApiClient, org: str = EC) -> list[dict[str, Any]]:
         return []
     assert response.status_code == 200, response.get_data(as_text=True)
     return list(response.get_json()["results"])
+
+
+def assert_only_this_site_may_frame(response: TestResponse) -> None:
+    """The sandbox may frame its own pages (the presenter view); any other site is refused: the
+    only source frame-ancestors names is 'self', and X-Frame-Options says SAMEORIGIN."""
+    csp = response.headers["Content-Security-Policy"]
+    ancestors = [d.split()[1:] for d in csp.split(";") if d.split()[:1] == ["frame-ancestors"]]
+    assert ancestors == [["'self'"]], csp
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"

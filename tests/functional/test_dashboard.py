@@ -12,6 +12,7 @@ from simulator.testing.pages_client import FlaskTransport, PagesClient
 from tests.conftest import ApiClient
 from tests.functional.control_factories import complete, new_cart, notice, synthetic_nav
 from tests.functional.dashboard_factories import cart_in, dashboard, rows
+from tests.functional.pages_factories import assert_only_this_site_may_frame
 
 
 def test_the_dashboard_lists_the_viewed_tenants_carts_with_their_state_in_words(app: Flask) -> None:
@@ -178,7 +179,8 @@ def test_dashboard_pages_carry_the_security_headers_and_no_inline_script(app: Fl
         response = client.get(path)
         assert response.status_code == 200, path
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-src 'self'" in response.headers["Content-Security-Policy"]
+        assert_only_this_site_may_frame(response)
         html = response.get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path  # scripts only from files
 

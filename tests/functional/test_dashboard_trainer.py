@@ -10,12 +10,13 @@ from flask import Flask
 
 from simulator.services.demo import DEMO_EC
 from tests.functional.dashboard_factories import cart_in, dashboard
+from tests.functional.pages_factories import assert_only_this_site_may_frame
 from tests.functional.pages_factories import browser as pages_client
 
 QR_PAYLOAD = re.compile(r"PAGOPA\|002\|([0-9]{18})\|([0-9]{11})\|([0-9]+)")
 
 
-def test_the_presenter_view_shows_the_flow_in_large_type_beside_the_citizens_window(app: Flask) -> None:
+def test_the_presenter_view_shows_the_flow_in_large_type_beside_the_citizens_page(app: Flask) -> None:
     cart = cart_in(app, "class")
     browser, _ = dashboard(app, "class")
 
@@ -23,8 +24,22 @@ def test_the_presenter_view_shows_the_flow_in_large_type_beside_the_citizens_win
 
     assert page.status == 200
     assert 'class="dashboard-presenting"' in page.html
-    assert page.href("open-citizen") == f"/c/{cart}"
+    frame = page.by_id("citizen-frame")
+    assert frame.tag == "iframe" and frame.attrs["src"] == f"/c/{cart}" and frame.attrs["title"].strip()
+    assert page.href("open-citizen") == f"/c/{cart}"  # still offered in a window of its own
     assert page.by_id("flow-steps") and page.by_id("cart-state").attrs["data-state"] == "OPEN"
+
+
+def test_the_citizens_page_the_presenter_view_frames_lets_only_the_sandbox_frame_it(app: Flask) -> None:
+    cart = cart_in(app, "class")
+    browser, _ = dashboard(app, "class")
+    presenter = app.test_client().get(f"/_sandbox/carts/{cart}/presenter")
+    src = browser.get(f"/_sandbox/carts/{cart}/presenter").by_id("citizen-frame").attrs["src"]
+
+    framed = app.test_client().get(src, headers={"X-Sandbox-Tenant": "class"})
+
+    assert "frame-src 'self'" in presenter.headers["Content-Security-Policy"]
+    assert_only_this_site_may_frame(framed)
 
 
 def test_the_demo_notice_is_offered_once_the_demo_creditor_is_seeded(app: Flask) -> None:
