@@ -83,7 +83,7 @@ def create_app(
     dashboard_setup.init_app(app)  # /_sandbox/: the dashboard for developers and trainers
     pipeline.wrap_views(app)
     if settings.notify_worker:  # one delivery thread per (gunicorn worker) process
-        from simulator.services.delivery import start_worker
+        from simulator.services.delivery_worker import start_worker
 
         app.extensions["notify_worker"] = start_worker(sandbox)
     return app

@@ -2,10 +2,8 @@
 ``simulator.notify``'s): claim what is due (a lease, so across worker processes each attempt is
 made by exactly one of them), sign, send through the transport, log the attempt, and reschedule
 on the retry schedule. ``Notifier.deliver_due`` does one round (the tests call it directly, after
-moving the tenant clock); ``NotifyWorker`` runs rounds on a background thread in each gunicorn
-worker process: attempts run concurrently, a few at most per destination and per tenant, each free
-slot going to the tenant with the fewest in flight (``domain.delivery_share``), so a receiver that
-never answers holds a few slots for its timeout and delays nobody else's notifications. The
+moving the tenant clock); ``services.delivery_worker`` runs rounds on a background thread in
+each worker process. The
 outbox stays the only record: a claim is a lease on its rows, nothing is queued in memory.
 
 Two clocks: "due" is judged on each delivery's tenant clock (so advancing it makes retries due),
@@ -15,15 +13,10 @@ timestamp with their own clock, whatever the tenant's offset.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import socket
-import threading
 import time
-from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +28,7 @@ from simulator.domain.notification import NOTIFIER_PRODUCT, Delivery, DeliveryAt
 from simulator.domain.notify_destination import endpoint_of
 from simulator.domain.retry_schedule import RetrySchedule
 from simulator.notify.signing import signed_headers
-from simulator.notify.transport import Request, RequestsTransport, Response, Transport, TransportError
+from simulator.notify.transport import Request, Response, Transport, TransportError
 from simulator.scenario.model import NotifyMode, NotifyStep, StationReceipt
 from simulator.services.clock import shifted
 from simulator.services.context import Sandbox
@@ -46,7 +39,7 @@ from simulator.services.unit import Unit
 from simulator.storage.notifications import DeliveryQueue, NotificationRepository
 from simulator.storage.tenants import clock_offset
 
-__all__ = ["EXCERPT_LIMIT", "Notifier", "NotifyWorker", "destination_of", "start_worker"]
+__all__ = ["EXCERPT_LIMIT", "Claim", "Notifier", "destination_of"]
 
 log = logging.getLogger("simulator.notify")
 
@@ -54,9 +47,6 @@ log = logging.getLogger("simulator.notify")
 # the journal): enough to read an error, too little to turn the sandbox into a reader of whatever
 # answers at an address it was pointed to.
 EXCERPT_LIMIT = 200
-# After an attempt ends, the delivery thread waits this long before claiming, so attempts that end
-# together free their slots in one claim transaction rather than one each.
-COALESCE_SECONDS = 0.01
 # Due deliveries looked at per tenant in one claim: enough to see past a backlog to one receiver.
 CLAIM_WINDOW = 256
 LEASE_MARGIN = timedelta(seconds=30)
@@ -351,100 +341,7 @@ def _excerpt(response: Response, *, soap: bool = False) -> str | None:
     return text
 
 
-class NotifyWorker:
-    """A daemon thread starting due attempts on ``concurrency`` threads as slots free up: at most
-    ``per_destination`` in flight to one host:port and half the slots for one tenant, each free
-    slot to the tenant with the fewest in flight. Only what can start now is claimed, so nothing
-    waits in memory behind an attempt that hangs; a finished attempt wakes the thread (attempts
-    ending within ``COALESCE_SECONDS`` of each other share one claim)."""
-
-    def __init__(self, notifier: Notifier, *, poll: float, concurrency: int, per_destination: int) -> None:
-        self.notifier = notifier
-        self.poll = poll
-        self.concurrency = max(1, concurrency)
-        self.share = Share(per_destination=max(1, per_destination), per_tenant=max(1, self.concurrency // 2))
-        self._lock = threading.Lock()
-        self._destinations: Counter[str] = Counter()
-        self._tenants: Counter[str] = Counter()
-        self._served: dict[str, None] = {}  # tenants, the least recently served first
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="notify")
-        self._running: set[Future[None]] = set()
-        self._thread = threading.Thread(target=self._run, name="notify-worker", daemon=True)
-
-    def start(self) -> NotifyWorker:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop claiming, and give the attempts in flight up to ``timeout`` seconds to be recorded
-        (one cut short stays leased and is attempted again once its lease ends)."""
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-        wait_for_futures(list(self._running), timeout)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                filled = self._round()
-            except Exception:  # a database hiccup: log it and try again next round
-                log.exception("notification round failed")
-                filled = False
-            if not filled and self._wake.wait(self.poll):
-                self._stop.wait(COALESCE_SECONDS)  # let attempts ending together share one claim
-
-    def _round(self) -> bool:
-        """Claim and start what may start now; True when every slot was filled (more may be due)."""
-        self._running = {f for f in self._running if not f.done()}
-        with self._lock:
-            free = self.concurrency - sum(self._tenants.values())
-            busy = InFlight(dict(self._destinations), dict(self._tenants), tuple(self._served))
-        if free <= 0:
-            return False
-        claims = self.notifier.claim(free, share=self.share, busy=busy)
-        for claim in claims:
-            self._count(claim, +1)
-            self._running.add(self._pool.submit(self._attempt, claim))
-        return len(claims) == free
-
-    def _count(self, claim: Claim, change: int) -> None:
-        with self._lock:
-            self._destinations[destination_of(claim.delivery.url)] += change
-            self._tenants[claim.tenant] += change
-            if change > 0:
-                self._served.pop(claim.tenant, None)
-                self._served[claim.tenant] = None
-            self._destinations = +self._destinations  # drop the zeros
-            self._tenants = +self._tenants
-
-    def _attempt(self, claim: Claim) -> None:
-        try:
-            self.notifier.attempt(claim)
-        except Exception:
-            log.exception("notification %s not attempted", claim.delivery.id)
-        finally:
-            self._count(claim, -1)
-            self._wake.set()
-
-
 def destination_of(url: str) -> str:
     """Where a delivery goes, as the per-destination limit counts it: its host:port."""
     endpoint = endpoint_of(url)
     return url if endpoint is None else str(endpoint)
-
-
-def start_worker(sandbox: Sandbox, transport: Transport | None = None) -> NotifyWorker:
-    """Start this process's delivery thread (stopped at exit)."""
-    settings = sandbox.settings
-    worker = NotifyWorker(
-        Notifier(sandbox, transport or RequestsTransport.for_settings(settings)),
-        poll=settings.notify_poll_seconds,
-        concurrency=settings.notify_concurrency,
-        per_destination=settings.notify_per_destination,
-    ).start()
-    atexit.register(worker.stop)
-    return worker

@@ -10,7 +10,7 @@ from pathlib import Path
 from simulator.app import create_app
 from simulator.config import Settings
 from simulator.services.clock import FixedClock
-from simulator.services.delivery import start_worker
+from simulator.services.delivery_worker import start_worker
 from tests.conftest import ApiClient
 from tests.functional.notify_factories import EC, announce, sandbox_of
 from tests.notify_receiver import black_hole, receiver
